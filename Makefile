@@ -1,0 +1,39 @@
+# uwu-tui: `make run` opens the TUI on the default vault; `make test` runs the test suite.
+# Both make .venv and install what they need on a fresh clone.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+
+.PHONY: run test bench bench-small stress snapshots clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+	$(PIP) -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(PIP) -e '.[test]'
+	@touch $@ $(VENV)/.installed-run
+
+run: $(VENV)/.installed-run
+	$(BIN)/uwu $(ARGS)
+
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+# Regenerate the SVG snapshots after an intended change of a screen.
+snapshots: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -q tests/ui --snapshot-update
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
+
+stress: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -q -m stress tests/stress $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

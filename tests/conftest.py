@@ -1,0 +1,69 @@
+"""Shared fixtures: every test runs with its own HOME, config and data folders."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+OFFICER = "alice"
+OFFICER_NAME = "Alice Example"
+OFFICER_PASS = "correct violet tractor lamp"
+CASEWORKER = "bob"
+CASEWORKER_NAME = "Bob Example"
+CASEWORKER_INITIAL = "initial granite window 77"
+CASEWORKER_PASS = "bob chooses maple harbour"
+SUPERVISOR = "sam"
+SUPERVISOR_NAME = "Sam Example"
+SUPERVISOR_PASS = "sam picks quiet orchard"
+
+FIXED_NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private HOME and XDG folders so no test reads or writes the real ones."""
+    home = tmp_path_factory.mktemp("home")
+    for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+        monkeypatch.setenv(name, str(home / name.lower()))
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("UWU_CONFIG", str(home / "config.toml"))
+    monkeypatch.setenv("UWU_SITE_CONFIG", str(home / "site-config.toml"))
+    for name in ("UWU_VAULT", "UWU_USER", "UWU_IDLE_LOCK_MINUTES", "UWU_DEVELOPER"):
+        monkeypatch.delenv(name, raising=False)
+    return home
+
+
+@pytest.fixture
+def vault_path(tmp_path: Path) -> Path:
+    from uwu_tui.session import Session
+
+    path = tmp_path / "vault" / "vault.db"
+    Session.create(path, OFFICER, OFFICER_NAME, OFFICER_PASS).close()
+    return path
+
+
+@pytest.fixture
+def officer(vault_path: Path):
+    from uwu_tui.session import Session
+
+    session = Session.open(vault_path, OFFICER, OFFICER_PASS)
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def staffed_vault(vault_path: Path) -> Path:
+    """A vault with an officer, a caseworker and a supervisor, passphrases already changed."""
+    from uwu_tui.session import Session
+
+    admin = Session.open(vault_path, OFFICER, OFFICER_PASS)
+    admin.add_user(CASEWORKER, CASEWORKER_NAME, "caseworker", CASEWORKER_INITIAL)
+    admin.add_user(SUPERVISOR, SUPERVISOR_NAME, "supervisor", CASEWORKER_INITIAL)
+    admin.close()
+    for name, new in ((CASEWORKER, CASEWORKER_PASS), (SUPERVISOR, SUPERVISOR_PASS)):
+        first = Session.open(vault_path, name, CASEWORKER_INITIAL)
+        first.change_passphrase(CASEWORKER_INITIAL, new)
+        first.close()
+    return vault_path

@@ -1,0 +1,3 @@
+from uwu_tui.cli import main
+
+main()

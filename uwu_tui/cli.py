@@ -1,0 +1,338 @@
+"""The `uwu` command: set-up, administration and automation; no subcommand opens the TUI.
+
+Exit codes (DESIGN.md): 0 ok, 1 error, 2 usage, 3 authentication failed,
+4 not a vault / damaged / missing, 5 audit chain broken. Every command that unlocks
+goes through Session, so the CLI and the TUI obey the same rules. A passphrase is
+never taken from the command line: it is asked for with no echo, or read from
+``--passphrase-file FILE`` (``-`` = standard input, one passphrase per line).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from pathlib import Path
+from typing import Callable, Sequence, TextIO
+
+from uwu_tui.devflags import disable_core_dumps, sanitise_environment
+from uwu_tui.errors import EXIT_OK, EXIT_USAGE, UsageError, UwuError
+
+PROG = "uwu"
+
+
+# ---- passphrases ------------------------------------------------------------------
+
+
+class Passphrases:
+    """Where passphrases come from: files, standard input (line by line), or a no-echo prompt."""
+
+    def __init__(self, stdin: TextIO | None = None, prompt: Callable[[str], str] | None = None):
+        self._stdin = stdin if stdin is not None else sys.stdin
+        self._prompt = prompt or getpass.getpass
+
+    def _from_file(self, name: str) -> str:
+        if name == "-":
+            line = self._stdin.readline()
+            if not line:
+                raise UsageError("Expected a passphrase on standard input, found none.")
+            return line.rstrip("\r\n")
+        try:
+            with open(name, encoding="utf-8") as handle:
+                line = handle.readline()
+        except FileNotFoundError:
+            raise UsageError(f"Passphrase file not found: {name}") from None
+        except (OSError, UnicodeDecodeError):
+            raise UsageError(f"Cannot read the passphrase file {name}.") from None
+        return line.rstrip("\r\n")
+
+    def _interactive(self, label: str) -> str:
+        if not self._stdin.isatty():
+            raise UsageError(
+                "There is no terminal to ask for the passphrase on: use --passphrase-file FILE (or -)."
+            )
+        try:
+            return self._prompt(f"{label}: ")
+        except EOFError:
+            raise UsageError("No passphrase given.") from None
+
+    def get(self, file: str | None, label: str = "Passphrase") -> str:
+        return self._from_file(file) if file else self._interactive(label)
+
+    def new(self, file: str | None, label: str = "New passphrase") -> str:
+        """A new passphrase: from a file as is, or asked twice at the terminal."""
+        if file:
+            return self._from_file(file)
+        first = self._interactive(label)
+        if self._interactive(f"{label} (again)") != first:
+            raise UsageError("The two passphrases do not match. Nothing was changed.")
+        return first
+
+
+# ---- argument parsing --------------------------------------------------------------
+
+
+def _common(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    default = None if top else argparse.SUPPRESS
+    parser.add_argument("--vault", metavar="PATH", default=default,
+                        help="the vault file (default: settings, then the user data folder)")
+    parser.add_argument("--user", metavar="NAME", default=default,
+                        help="your username (default: $UWU_USER, then your login name)")
+    parser.add_argument("--passphrase-file", metavar="FILE", default=default,
+                        help="read your passphrase from FILE ('-' = standard input)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="uwu-tui: confidential casework records for union caseworkers. "
+        "With no command, opens the TUI.",
+    )
+    _common(parser, top=True)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        _common(p, top=False)
+        return p
+
+    p = command("init", "create a vault and its first officer")
+    p.add_argument("--name", required=True, metavar="FULL_NAME", help="the officer's full name")
+
+    p = command("user", "manage accounts (officers)")
+    usub = p.add_subparsers(dest="user_command", metavar="ACTION", required=True)
+    ua = usub.add_parser("add", help="add an account")
+    _common(ua, top=False)
+    ua.add_argument("username")
+    ua.add_argument("--role", required=True, choices=["caseworker", "supervisor", "officer"])
+    ua.add_argument("--name", required=True, metavar="FULL_NAME")
+    ua.add_argument("--new-passphrase-file", metavar="FILE",
+                    help="the new user's initial passphrase ('-' = standard input)")
+    ul = usub.add_parser("list", help="list accounts")
+    _common(ul, top=False)
+    ud = usub.add_parser("disable", help="disable an account (removes its keyslot)")
+    _common(ud, top=False)
+    ud.add_argument("username")
+    ur = usub.add_parser("role", help="change an account's role")
+    _common(ur, top=False)
+    ur.add_argument("username")
+    ur.add_argument("role", choices=["caseworker", "supervisor", "officer"])
+
+    p = command("passwd", "change your passphrase (rewrites only your keyslot)")
+    p.add_argument("--new-passphrase-file", metavar="FILE",
+                   help="the new passphrase ('-' = standard input)")
+
+    command("verify", "check the vault's integrity and its audit chain")
+
+    p = command("backup", "write an encrypted, verified copy with the same keyslots")
+    p.add_argument("dest", metavar="DEST", help="a new file, or a folder to put it in")
+
+    for extra in _EXTENSIONS:
+        extra(sub, command)
+    return parser
+
+
+#: Later commands (import, export, surgery, demo) register here: (subparsers, command) -> None.
+_EXTENSIONS: list[Callable[..., None]] = []
+
+
+# ---- running ------------------------------------------------------------------------
+
+
+class Context:
+    """What a command needs: settings, the chosen vault and user, passphrase sources, output."""
+
+    def __init__(self, args: argparse.Namespace, passphrases: Passphrases, out: TextIO):
+        from uwu_tui.config import load_settings
+
+        self.args = args
+        self.settings = load_settings({"vault": args.vault})
+        self.vault: Path = self.settings.vault
+        self.passphrases = passphrases
+        self.out = out
+
+    @property
+    def username(self) -> str:
+        name = self.args.user or os.environ.get("UWU_USER") or _login_name()
+        if not name:
+            raise UsageError("Say who you are with --user NAME.")
+        return name
+
+    def passphrase(self, label: str = "Passphrase") -> str:
+        return self.passphrases.get(self.args.passphrase_file, label)
+
+    def open_session(self):  # -> Session
+        from uwu_tui.data import vault as vaultfile
+        from uwu_tui.session import Session
+
+        vaultfile.inspect(vaultfile.VaultPaths.of(self.vault))  # fail before asking
+        return Session.open(self.vault, self.username, self.passphrase(f"Passphrase for {self.username}"))
+
+    def say(self, text: str) -> None:
+        print(text, file=self.out)
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return ""
+
+
+def cmd_init(ctx: Context) -> int:
+    from uwu_tui.data import vault as vaultfile
+    from uwu_tui.errors import VaultExists
+    from uwu_tui.session import Session
+
+    paths = vaultfile.VaultPaths.of(ctx.vault)
+    if vaultfile.exists(paths):
+        raise VaultExists(f"A vault already exists at {paths.db}: refusing to overwrite it.")
+    if not ctx.args.user:
+        raise UsageError("init needs --user NAME for the first officer.")
+    passphrase = ctx.passphrases.new(ctx.args.passphrase_file, "Passphrase for the first officer")
+    session = Session.create(ctx.vault, ctx.args.user, ctx.args.name, passphrase)
+    session.close()
+    ctx.say(f"Created the vault {paths.db} with officer '{ctx.args.user}'.")
+    ctx.say(f"Keep {paths.keys.name} with it: both are needed, and backed up together.")
+    return EXIT_OK
+
+
+def cmd_user(ctx: Context) -> int:
+    session = ctx.open_session()
+    try:
+        action = ctx.args.user_command
+        if action == "list":
+            rows = session.list_users()
+            ctx.say(f"{'USERNAME':<20} {'ROLE':<11} {'STATUS':<9} FULL NAME")
+            for user in rows:
+                ctx.say(f"{user.username:<20} {user.role:<11} {user.status:<9} {_clean(user.full_name)}")
+        elif action == "add":
+            initial = ctx.passphrases.new(ctx.args.new_passphrase_file,
+                                          f"Initial passphrase for {ctx.args.username}")
+            session.add_user(ctx.args.username, ctx.args.name, ctx.args.role, initial)
+            ctx.say(f"Added '{ctx.args.username}' ({ctx.args.role}). They must change the "
+                    "initial passphrase when they first sign in.")
+        elif action == "disable":
+            session.disable_user(ctx.args.username)
+            ctx.say(f"Disabled '{ctx.args.username}': their keyslot is removed.")
+        elif action == "role":
+            session.set_role(ctx.args.username, ctx.args.role)
+            ctx.say(f"'{ctx.args.username}' is now {ctx.args.role}.")
+    finally:
+        session.close()
+    return EXIT_OK
+
+
+def cmd_passwd(ctx: Context) -> int:
+    from uwu_tui.data import vault as vaultfile
+    from uwu_tui.session import Session
+
+    vaultfile.inspect(vaultfile.VaultPaths.of(ctx.vault))
+    current = ctx.passphrase(f"Current passphrase for {ctx.username}")
+    session = Session.open(ctx.vault, ctx.username, current)
+    try:
+        new = ctx.passphrases.new(ctx.args.new_passphrase_file)
+        session.change_passphrase(current, new)
+    finally:
+        session.close()
+    ctx.say("Passphrase changed. Only your keyslot was rewritten.")
+    return EXIT_OK
+
+
+def cmd_verify(ctx: Context) -> int:
+    from uwu_tui.errors import AuditBroken
+
+    session = ctx.open_session()
+    try:
+        result = session.verify()
+    finally:
+        session.close()
+    ctx.say("Database integrity: ok (SQLite and SQLCipher page checks).")
+    if not result.ok:
+        raise AuditBroken(result.describe())
+    ctx.say(result.describe())
+    return EXIT_OK
+
+
+def cmd_backup(ctx: Context) -> int:
+    session = ctx.open_session()
+    try:
+        target = session.backup(ctx.args.dest)
+    finally:
+        session.close()
+    ctx.say(f"Encrypted backup written and verified: {target}")
+    ctx.say(f"Its keyslot file: {target.with_suffix('.keys')}")
+    return EXIT_OK
+
+
+def cmd_tui(ctx: Context) -> int:
+    from uwu_tui.data import vault as vaultfile
+
+    paths = vaultfile.VaultPaths.of(ctx.vault)
+    if vaultfile.exists(paths):
+        vaultfile.inspect(paths)  # a clear message and exit 4 before any screen appears
+    from uwu_tui.app import UwuApp
+
+    app = UwuApp(settings=ctx.settings, vault=paths.db, username=ctx.args.user)
+    app.run()
+    return int(app.return_code or 0)
+
+
+COMMANDS: dict[str, Callable[[Context], int]] = {
+    "init": cmd_init,
+    "user": cmd_user,
+    "passwd": cmd_passwd,
+    "verify": cmd_verify,
+    "backup": cmd_backup,
+}
+
+
+def _clean(text: str) -> str:
+    from uwu_tui.display import clean
+
+    return clean(text)
+
+
+def run(
+    argv: Sequence[str] | None = None,
+    *,
+    stdin: TextIO | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    prompt: Callable[[str], str] | None = None,
+) -> int:
+    """Run one command; returns the exit code. Never lets a traceback reach the user."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # argparse has printed usage or help
+        return int(stop.code or 0) if stop.code in (0, None) else EXIT_USAGE
+    try:
+        ctx = Context(args, Passphrases(stdin, prompt), out)
+        handler = COMMANDS.get(args.command or "", cmd_tui)
+        return handler(ctx)
+    except UwuError as error:
+        print(f"{PROG}: {error.message}", file=err)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted; nothing half-saved.", file=err)
+        return 130
+    except Exception as error:  # noqa: BLE001 - the last line of defence
+        from uwu_tui.crash import safe_report
+
+        print(safe_report(error), file=err)
+        return 1
+
+
+def main() -> None:
+    sanitise_environment()
+    disable_core_dumps()
+    os.umask(0o077)
+    sys.exit(run())
+
+
+if __name__ == "__main__":
+    main()

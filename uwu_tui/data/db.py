@@ -1,0 +1,154 @@
+"""SQLCipher connections: keying, pragmas, transactions, and error translation.
+
+Every connection is keyed with the raw 256-bit data key (no SQLCipher KDF), proves
+the key and that SQLCipher (not plain SQLite) is loaded, then sets the pragmas of
+DESIGN.md. Connections run in autocommit mode; writes go through `write()`, a short
+``BEGIN IMMEDIATE`` transaction, so concurrent processes queue on the busy timeout
+instead of failing half-way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+from pathlib import Path
+from typing import Any, Iterator
+
+import sqlcipher3
+from sqlcipher3 import dbapi2
+
+from uwu_tui.data.keyslots import DataKey
+from uwu_tui.errors import StorageError, VaultDamaged
+
+Connection = dbapi2.Connection
+DatabaseError = dbapi2.DatabaseError
+IntegrityError = dbapi2.IntegrityError
+OperationalError = dbapi2.OperationalError
+
+BUSY_TIMEOUT_MS = 15_000
+
+PRAGMAS = (
+    "PRAGMA foreign_keys = ON",
+    "PRAGMA synchronous = FULL",
+    f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}",
+    "PRAGMA secure_delete = ON",
+    "PRAGMA temp_store = MEMORY",
+)
+
+
+def _uri(path: Path, *, create: bool) -> str:
+    from urllib.parse import quote
+
+    mode = "rwc" if create else "rw"
+    return f"file:{quote(str(path.resolve()))}?mode={mode}"
+
+
+def key_pragma(key: DataKey) -> str:
+    return f"PRAGMA key = \"x'{key.raw().hex()}'\""
+
+
+def connect(path: Path, key: DataKey, *, create: bool = False) -> Connection:
+    """A keyed, checked connection; raises VaultDamaged if the key does not open it."""
+    try:
+        conn = sqlcipher3.connect(
+            _uri(path, create=create),
+            uri=True,
+            isolation_level=None,
+            check_same_thread=True,
+            detect_types=0,
+        )
+    except dbapi2.OperationalError as error:
+        raise translate(error, "open the vault") from None
+    try:
+        # SQLCipher logs decryption failures to stderr by default, which would
+        # scribble over the TUI; errors reach us as exceptions anyway.
+        conn.execute("PRAGMA cipher_log_level = NONE")
+        conn.execute(key_pragma(key))
+        conn.execute("PRAGMA cipher_memory_security = ON")
+        conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()
+        version = conn.execute("PRAGMA cipher_version").fetchone()
+        if not version or not version[0]:
+            raise VaultDamaged("SQLCipher is not loaded: refusing to open the vault unencrypted.")
+        for pragma in PRAGMAS:
+            conn.execute(pragma)
+    except dbapi2.DatabaseError as error:
+        conn.close()
+        text = str(error).lower()
+        if "locked" in text or "busy" in text or "unable to open" in text:
+            raise translate(error, "open the vault") from None
+        raise VaultDamaged(
+            f"The vault {path.name} is damaged: it does not decrypt with its key. "
+            "Restore it from a backup."
+        ) from None
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def enable_wal(conn: Connection) -> None:
+    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+    if str(mode).lower() != "wal":
+        raise StorageError("Could not switch the vault to write-ahead logging.")
+
+
+def checkpoint(conn: Connection) -> None:
+    """Fold the WAL back into the database and truncate it (on lock and exit)."""
+    with contextlib.suppress(dbapi2.Error):
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+@contextlib.contextmanager
+def write(conn: Connection, what: str = "save") -> Iterator[Connection]:
+    """A short write transaction: BEGIN IMMEDIATE … COMMIT, rolled back on any error."""
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except dbapi2.OperationalError as error:
+        raise translate(error, what) from None
+    try:
+        yield conn
+        conn.execute("COMMIT")
+    except BaseException as error:
+        with contextlib.suppress(dbapi2.Error):
+            conn.execute("ROLLBACK")
+        if isinstance(error, dbapi2.OperationalError):
+            raise translate(error, what) from None
+        raise
+
+
+@contextlib.contextmanager
+def read(conn: Connection) -> Iterator[Connection]:
+    """A read transaction: several SELECTs see one snapshot."""
+    conn.execute("BEGIN")
+    try:
+        yield conn
+    finally:
+        with contextlib.suppress(dbapi2.Error):
+            conn.execute("COMMIT")
+
+
+def translate(error: BaseException, what: str) -> Exception:
+    """A one-line StorageError for the operational errors a user can meet."""
+    text = str(error).lower()
+    if "database or disk is full" in text or "disk is full" in text:
+        return StorageError(f"The disk is full: could not {what}. Nothing was changed.")
+    if "readonly" in text or "read-only" in text:
+        return StorageError(f"The vault is read-only here: could not {what}.")
+    if "locked" in text or "busy" in text:
+        return StorageError(f"The vault is busy (another user is saving): could not {what}. Try again.")
+    if "unable to open" in text:
+        return StorageError(f"Could not open the vault file to {what}.")
+    if "disk i/o" in text:
+        return StorageError(f"A disk error stopped uwu: could not {what}. Nothing was changed.")
+    if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+        return StorageError(f"The disk is full: could not {what}. Nothing was changed.")
+    return StorageError(f"Could not {what}: the database reported an error.")
+
+
+def rows(conn: Connection, sql: str, params: Any = ()) -> list[tuple]:
+    return conn.execute(sql, params).fetchall()
+
+
+def one(conn: Connection, sql: str, params: Any = ()) -> tuple | None:
+    return conn.execute(sql, params).fetchone()
+
