@@ -93,6 +93,10 @@ class PermissionDenied(UwuError):
     """The policy refuses this action for this user."""
 
 
+class NeedsBreakGlass(PermissionDenied):
+    """A caseworker holds no case for this member: break-glass (with a reason) is required."""
+
+
 class ValidationError(UwuError):
     """A form field or argument is invalid. `field` names it, when there is one."""
 

@@ -14,18 +14,24 @@ import contextlib
 import os
 import threading
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Callable, Iterator
 
-from uwu_tui.data import attempts, audit, db, files, schema, users
+from uwu_tui.data import attempts, audit, cases, conflicts, db, files, grants, inbox, members, schema, users
 from uwu_tui.data import vault as vaultfile
 from uwu_tui.data.audit import AuditRow, VerifyResult
+from uwu_tui.data.cases import Case, CaseEvent, Entry, PlanAction
+from uwu_tui.data.ids import uuid7
+from uwu_tui.data.inbox import InboxItem
+from uwu_tui.data.members import DirectoryEntry, Member
 from uwu_tui.data.keyslots import DataKey, KeyFile, read_db_salt, seal_slot, update_keyfile
 from uwu_tui.data.users import User
 from uwu_tui.data.vault import VaultPaths
 from uwu_tui.errors import (
     AuditBroken,
+    ConflictError,
+    NeedsBreakGlass,
     DisabledUser,
     PermissionDenied,
     StorageError,
@@ -35,11 +41,17 @@ from uwu_tui.errors import (
     VaultLocked,
     WrongPassphrase,
 )
-from uwu_tui.policy import accounts, roles
+from uwu_tui.policy import access, accounts, roles, validate
 from uwu_tui.policy.passphrase import passphrase_problems
 from uwu_tui.policy.roles import Permission
 
 Clock = Callable[[], datetime]
+
+#: Record types that cross into the UI (screens import them from here, never from data/).
+__all__ = [
+    "AuditRow", "Case", "CaseEvent", "DirectoryEntry", "Entry", "HomeSummary", "Identity",
+    "InboxItem", "Member", "NoteHit", "PlanAction", "Session", "User", "VerifyResult",
+]
 
 
 def utc_now() -> datetime:
@@ -71,6 +83,8 @@ class Identity:
 
 class Session:
     ORIGIN_LOCAL = "local"
+    #: Which vault or surgery pack made a record (surgery packs set their own).
+    origin = ORIGIN_LOCAL
 
     def __init__(
         self, paths: VaultPaths, keyfile: KeyFile, key: DataKey, user: User, clock: Clock
@@ -267,7 +281,7 @@ class Session:
         return audit.append(
             conn, self._audit_key, at=iso(self._clock()), username=author or self.user.username,
             action=action, entity=entity, entity_id=entity_id, summary=summary,
-            origin=self.ORIGIN_LOCAL,
+            origin=self.origin,
         )
 
     def _audit(self, action: str, entity: str = "", entity_id: str = "", summary: str = "") -> int:
@@ -487,3 +501,522 @@ class Session:
         finally:
             conn.close()
 
+
+    # ==== casework ==================================================================
+    # Members, cases, the case record, plan actions, search. Every open of a member or
+    # a case is audited as a view; access follows policy/access.py.
+
+    def _today(self) -> date:
+        return self._clock().astimezone().date()
+
+    def _facts(self, conn: db.Connection, member_id: str) -> access.Facts:
+        username = self.user.username
+        return access.Facts(
+            role=self.user.role,
+            assigned=cases.is_assigned(conn, username, member_id),
+            conflict=conflicts.is_blocked(conn, username, member_id),
+            break_glass=grants.live(conn, username, member_id, iso(self._clock())) is not None,
+        )
+
+    def _require_member_access(self, conn: db.Connection, member_id: str) -> access.Access:
+        decision = access.member_access(self._facts(conn, member_id))
+        if decision is access.Access.CONFLICT:
+            raise PermissionDenied(
+                "You have a declared conflict of interest with this member: another "
+                "colleague must handle their records."
+            )
+        if decision is access.Access.NEEDS_BREAK_GLASS:
+            raise NeedsBreakGlass(
+                "You hold no case for this member. To open the record anyway, use "
+                "break-glass with a reason; supervisors will be told."
+            )
+        if decision is access.Access.DENY:
+            raise PermissionDenied("Your role may not open member records.")
+        return decision
+
+    def _require_case_write(self, conn: db.Connection, case: cases.Case) -> None:
+        allowed = access.may_write_case(
+            self.user.role,
+            assigned_to_case=case.assigned_to == self.user.username,
+            conflict=conflicts.is_blocked(conn, self.user.username, case.member_id),
+        )
+        if not allowed:
+            raise PermissionDenied("Only the assigned caseworker, supervisors and officers "
+                                   "may write on this case.")
+
+    def _case(self, conn: db.Connection, case_id: str) -> cases.Case:
+        case = cases.get(conn, case_id)
+        if case is None:
+            raise ValidationError("That case no longer exists.")
+        return case
+
+    # ---- the directory --------------------------------------------------------------
+
+    def find_members(self, text: str, limit: int = 50) -> list[DirectoryEntry]:
+        """Search-as-you-type over the directory. Shows name, number and branch only,
+        and never a member this user is barred from by a conflict of interest."""
+        self._require(Permission.FIND_MEMBER)
+        conn = self._conn()
+        blocked = conflicts.blocked_member_ids(conn, self.user.username)
+        return members.search(conn, text, limit=limit, excluded_ids=blocked)
+
+    def member_page(self, after: tuple[str, str, str] | None = None,
+                    limit: int = 100) -> list[DirectoryEntry]:
+        """The directory in name order, a keyset page at a time."""
+        self._require(Permission.FIND_MEMBER)
+        conn = self._conn()
+        blocked = conflicts.blocked_member_ids(conn, self.user.username)
+        result: list[DirectoryEntry] = []
+        while len(result) < limit:
+            chunk = members.page(conn, after=after, limit=limit)
+            if not chunk:
+                break
+            result.extend(m for m in chunk if m.id not in blocked)
+            last = chunk[-1]
+            after = (last.family_name, last.given_name, last.id)
+        return result[:limit]
+
+    def member_count(self) -> int:
+        self._require(Permission.FIND_MEMBER)
+        return members.count(self._conn())
+
+    def member_access(self, member_id: str) -> access.Access:
+        """What opening this member would need (for the UI to offer break-glass)."""
+        self._require(Permission.FIND_MEMBER)
+        return access.member_access(self._facts(self._conn(), member_id))
+
+    def staff(self) -> list[Identity]:
+        """Active accounts (names and roles only), for pickers such as case assignment."""
+        self._require_ready()
+        return [Identity(u.username, u.full_name, u.role)
+                for u in users.all_users(self._conn()) if u.active]
+
+    # ---- members --------------------------------------------------------------------
+
+    def open_member(self, member_id: str) -> Member:
+        """The full record, if need-to-know allows; audited as a view."""
+        self._require_ready()
+        conn = self._conn()
+        decision = self._require_member_access(conn, member_id)
+        member = members.get(conn, member_id)
+        if member is None:
+            raise ValidationError("That member no longer exists.")
+        how = "by break-glass" if decision is access.Access.BREAK_GLASS else "opened"
+        self._audit("view", "member", member_id, f"member record {how}")
+        return member
+
+    def break_glass(self, member_id: str, reason: str) -> Member:
+        """A caseworker opens a member they hold no case for: reasoned, time-limited,
+        audited, and flagged to supervisors at once."""
+        self._require_ready()
+        reason = validate.reason(reason, minimum=access.BREAK_GLASS_MIN_REASON)
+        conn = self._conn()
+        facts = self._facts(conn, member_id)
+        if facts.conflict:
+            raise PermissionDenied("Break-glass cannot override a conflict of interest.")
+        if members.directory_entry(conn, member_id) is None:
+            raise ValidationError("That member no longer exists.")
+        now = self._clock()
+        grant = grants.Grant(uuid7(), self.user.username, member_id, reason, iso(now),
+                             iso(now + access.BREAK_GLASS_DURATION))
+        with self._write("record the break-glass access") as conn:
+            grants.insert(conn, grant)
+            self._append(conn, "break-glass", "member", member_id,
+                         f"break-glass access for {access.BREAK_GLASS_DURATION.seconds // 3600} h")
+            self._post(conn, to_role=roles.SUPERVISOR, kind="break-glass", entity="member",
+                       entity_id=member_id, urgent=True,
+                       summary=f"{self.user.username} used break-glass to open a member record")
+        return self.open_member(member_id)
+
+    def likely_duplicates(self, values: dict[str, object],
+                          exclude_id: str | None = None) -> list[DirectoryEntry]:
+        """Members who may be the same person: same number, same email, or same name and
+        date of birth. Directory fields only."""
+        self._require(Permission.FIND_MEMBER)
+        checked = validate.member_fields(
+            {k: v for k, v in values.items() if k in validate.MEMBER_FIELDS}, self._today(),
+            partial=True)
+        return members.likely_duplicates(
+            self._conn(),
+            membership_no=str(checked.get("membership_no") or ""),
+            email=str(checked.get("email") or ""),
+            given_name=str(checked.get("given_name") or ""),
+            family_name=str(checked.get("family_name") or ""),
+            date_of_birth=checked.get("date_of_birth"),  # type: ignore[arg-type]
+            exclude_id=exclude_id,
+        )
+
+    def new_member(self, values: dict[str, object]) -> Member:
+        """Add a member. The form shows likely duplicates first; a duplicate membership
+        number is refused outright. A caseworker gets access to the record they made."""
+        self._require(Permission.FIND_MEMBER)
+        checked = validate.member_fields(values, self._today())
+        conn = self._conn()
+        if members.by_number(conn, checked["membership_no"]) is not None:
+            raise ValidationError("A member with this membership number already exists.",
+                                  field="membership_no")
+        member_id = uuid7()
+        now = self._clock()
+        with self._write("save the new member") as conn:
+            members.insert(conn, member_id, checked, iso(now), self.origin)
+            self._append(conn, "create", "member", member_id, "member record created")
+            if self.user.role == roles.CASEWORKER:
+                grants.insert(conn, grants.Grant(
+                    uuid7(), self.user.username, member_id, "created this member record",
+                    iso(now), iso(now + access.BREAK_GLASS_DURATION)))
+        created = members.get(conn, member_id)
+        assert created is not None
+        return created
+
+    def update_member(self, member_id: str, expected_version: int,
+                      changes: dict[str, object]) -> Member:
+        """Save edited fields if nobody saved since `expected_version`; otherwise raise
+        ConflictError carrying the current record, so the UI can show both versions."""
+        self._require_ready()
+        conn = self._conn()
+        decision = self._require_member_access(conn, member_id)
+        if decision is access.Access.BREAK_GLASS:
+            raise PermissionDenied("Break-glass access is for reading only.")
+        current = members.get(conn, member_id)
+        if current is None:
+            raise ValidationError("That member no longer exists.")
+        checked = validate.member_fields(changes, self._today(), partial=True)
+        changed = {k: v for k, v in checked.items() if getattr(current, k) != v}
+        if current.version != expected_version:
+            raise ConflictError("Someone else saved this member since you opened it.",
+                                current=current)
+        if not changed:
+            return current
+        if "membership_no" in changed:
+            other = members.by_number(conn, changed["membership_no"])
+            if other is not None and other.id != member_id:
+                raise ValidationError("Another member has this membership number.",
+                                      field="membership_no")
+        with self._write("save the member") as conn:
+            if not members.update(conn, member_id, expected_version, changed, iso(self._clock())):
+                latest = members.get(conn, member_id)
+                raise ConflictError("Someone else saved this member since you opened it.",
+                                    current=latest)
+            self._append(conn, "update", "member", member_id,
+                         "changed " + ", ".join(sorted(changed)))
+        updated = members.get(conn, member_id)
+        assert updated is not None
+        return updated
+
+    def mark_member_verified(self, member_id: str, expected_version: int) -> Member:
+        """Record that the member's details were checked with them today."""
+        return self.update_member(member_id, expected_version,
+                                  {"last_verified": self._today().isoformat()})
+
+    def member_history(self, member_id: str, limit: int = 500) -> list[AuditRow]:
+        """Who viewed or changed this member and their cases, newest first."""
+        self._require_ready()
+        conn = self._conn()
+        self._require_member_access(conn, member_id)
+        rows = audit.query(conn, entity="member", entity_id=member_id, limit=limit)
+        for case in cases.for_member(conn, member_id):
+            rows += audit.query(conn, entity="case", entity_id=case.id, limit=limit)
+        return sorted(rows, key=lambda r: r.seq, reverse=True)[:limit]
+
+    # ---- cases -------------------------------------------------------------------------
+
+    def member_cases(self, member_id: str) -> list[cases.Case]:
+        self._require_ready()
+        conn = self._conn()
+        self._require_member_access(conn, member_id)
+        return cases.for_member(conn, member_id)
+
+    def open_case(self, case_id: str) -> cases.Case:
+        """A case, if its member may be opened; audited as a view."""
+        self._require_ready()
+        conn = self._conn()
+        case = self._case(conn, case_id)
+        self._require_member_access(conn, case.member_id)
+        self._audit("view", "case", case_id, "case opened")
+        return case
+
+    def new_case(self, member_id: str, case_type: str, title: str,
+                 assigned_to: str | None = None) -> cases.Case:
+        """Open a case for a member. Caseworkers open cases for themselves; supervisors and
+        officers may assign anyone active without a conflict on this member."""
+        self._require_ready()
+        case_type = validate.choice(case_type, "case_type", validate.CASE_TYPES)
+        title = validate.text(title, "title", required=True)
+        assignee = assigned_to or self.user.username
+        conn = self._conn()
+        self._require_member_access(conn, member_id)
+        if self.user.role == roles.CASEWORKER and assignee != self.user.username:
+            raise PermissionDenied("Caseworkers open cases for themselves; ask a supervisor "
+                                   "to assign a colleague.")
+        self._check_assignable(conn, assignee, member_id)
+        case_id = uuid7()
+        now = iso(self._clock())
+        with self._write("open the case") as conn:
+            cases.insert(conn, case_id, member_id, case_type, title, assignee, now, self.origin)
+            cases.add_event(conn, uuid7(), case_id, "opened", f"assigned to {assignee}", "",
+                            now, self.user.username, self.origin)
+            self._append(conn, "create", "case", case_id,
+                         f"case opened ({case_type}), assigned to {assignee}")
+        return self._case(conn, case_id)
+
+    def _check_assignable(self, conn: db.Connection, username: str, member_id: str) -> None:
+        target = users.get(conn, username)
+        if target is None:
+            raise ValidationError(f"There is no account '{username}'.", field="assigned_to")
+        blocked = member_id in conflicts.blocked_member_ids(conn, username)
+        if not access.may_be_assigned(conflict=blocked, active=target.active):
+            why = "has a conflict of interest with this member" if blocked else "is disabled"
+            raise PermissionDenied(f"The case cannot be assigned to '{username}': they {why}.")
+
+    def set_case_status(self, case_id: str, expected_version: int, status: str,
+                        reason: str) -> cases.Case:
+        self._require_ready()
+        status = validate.choice(status, "status", validate.CASE_STATUSES)
+        reason = validate.reason(reason, minimum=5)
+        conn = self._conn()
+        case = self._case(conn, case_id)
+        self._require_case_write(conn, case)
+        if case.status == status:
+            return case
+        now = iso(self._clock())
+        changes: dict[str, object] = {"status": status,
+                                      "closed_at": now if status == "closed" else None}
+        with self._write("change the case status") as conn:
+            if not cases.update(conn, case_id, expected_version, changes, now):
+                raise ConflictError("Someone else changed this case since you opened it.",
+                                    current=cases.get(conn, case_id))
+            cases.add_event(conn, uuid7(), case_id, "status", f"{case.status} -> {status}",
+                            reason, now, self.user.username, self.origin)
+            self._append(conn, "update", "case", case_id, f"status {case.status} -> {status}")
+        return self._case(conn, case_id)
+
+    def reassign_case(self, case_id: str, expected_version: int, username: str,
+                      reason: str) -> cases.Case:
+        """(supervisors, officers) Give a case to another caseworker; refused for anyone with
+        an accepted conflict on the member."""
+        self._require(Permission.WRITE_ANY_CASE)
+        reason = validate.reason(reason, minimum=5)
+        conn = self._conn()
+        case = self._case(conn, case_id)
+        self._require_member_access(conn, case.member_id)
+        self._check_assignable(conn, username, case.member_id)
+        if case.assigned_to == username:
+            return case
+        now = iso(self._clock())
+        with self._write("reassign the case") as conn:
+            if not cases.update(conn, case_id, expected_version, {"assigned_to": username}, now):
+                raise ConflictError("Someone else changed this case since you opened it.",
+                                    current=cases.get(conn, case_id))
+            cases.add_event(conn, uuid7(), case_id, "reassigned",
+                            f"{case.assigned_to} -> {username}", reason, now,
+                            self.user.username, self.origin)
+            self._append(conn, "update", "case", case_id,
+                         f"reassigned {case.assigned_to} -> {username}")
+        return self._case(conn, case_id)
+
+    def case_events(self, case_id: str) -> list[cases.CaseEvent]:
+        self._require_ready()
+        conn = self._conn()
+        self._require_member_access(conn, self._case(conn, case_id).member_id)
+        return cases.events(conn, case_id)
+
+    # ---- the case record ----------------------------------------------------------------
+
+    def case_entries(self, case_id: str, *, limit: int | None = 200,
+                     before: tuple[str, str, str] | None = None) -> list[cases.Entry]:
+        """The case record, newest first, a page at a time."""
+        self._require_ready()
+        conn = self._conn()
+        self._require_member_access(conn, self._case(conn, case_id).member_id)
+        return cases.entries(conn, case_id, limit=limit, before=before)
+
+    def add_entry(self, case_id: str, kind: str, body: str, *, occurred_at: object = None,
+                  channel: str | None = None) -> cases.Entry:
+        """Append to the case record. Interactions need a channel."""
+        self._require_ready()
+        kind = validate.choice(kind, "kind", validate.ENTRY_KINDS)
+        body = validate.text(body, "body", required=True, multiline=True)
+        if kind == "interaction":
+            channel = validate.choice(channel, "channel", validate.CHANNELS)
+        elif channel:
+            channel = validate.choice(channel, "channel", validate.CHANNELS)
+        else:
+            channel = None
+        now = self._clock()
+        when = validate.parse_datetime(occurred_at) if occurred_at else iso(now)
+        if when > iso(now + timedelta(minutes=5)) and occurred_at:
+            raise ValidationError("An entry cannot record something that has not happened yet.",
+                                  field="occurred_at")
+        conn = self._conn()
+        case = self._case(conn, case_id)
+        self._require_case_write(conn, case)
+        entry_id = uuid7()
+        with self._write("save the entry") as conn:
+            cases.insert_entry(conn, entry_id, case_id, self.user.username, kind, channel, when,
+                               iso(now), body, self.origin)
+            self._append(conn, "create", "entry", entry_id, f"{kind} entry on case {case_id}")
+        saved = cases.entry(conn, entry_id)
+        assert saved is not None
+        return saved
+
+    def amend_entry(self, entry_id: str, body: str, reason: str) -> cases.Entry:
+        """Correct an entry: a new entry that amends it, with a reason; the original stays."""
+        self._require_ready()
+        body = validate.text(body, "body", required=True, multiline=True)
+        reason = validate.reason(reason, field="amend_reason", minimum=5)
+        conn = self._conn()
+        original = cases.entry(conn, entry_id)
+        if original is None:
+            raise ValidationError("That entry no longer exists.")
+        case = self._case(conn, original.case_id)
+        self._require_case_write(conn, case)
+        if body == original.body:
+            raise ValidationError("The amendment is the same as the original text.", field="body")
+        new_id = uuid7()
+        now = iso(self._clock())
+        with self._write("save the amendment") as conn:
+            cases.insert_entry(conn, new_id, original.case_id, self.user.username, original.kind,
+                               original.channel, original.occurred_at, now, body, self.origin,
+                               amends=entry_id, amend_reason=reason)
+            self._append(conn, "amend", "entry", new_id, f"amends entry {entry_id}")
+        saved = cases.entry(conn, new_id)
+        assert saved is not None
+        return saved
+
+    def search_notes(self, text: str, limit: int = 50) -> list[NoteHit]:
+        """Full-text search over the entries this user may see."""
+        self._require_ready()
+        query = members.fts_query(text)
+        if not query:
+            return []
+        conn = self._conn()
+        username = self.user.username
+        blocked = conflicts.blocked_member_ids(conn, username)
+        allowed: set[str] | None = None
+        if self.user.role == roles.CASEWORKER:
+            allowed = (cases.member_ids_assigned_to(conn, username)
+                       | grants.live_member_ids(conn, username, iso(self._clock())))
+        hits = cases.search_entries(conn, query, allowed_member_ids=allowed,
+                                    excluded_member_ids=blocked, limit=limit)
+        return [NoteHit(entry, member_id, snippet) for entry, member_id, snippet in hits]
+
+    # ---- plan actions -------------------------------------------------------------------
+
+    def plan_actions(self, case_id: str) -> list[cases.PlanAction]:
+        self._require_ready()
+        conn = self._conn()
+        self._require_member_access(conn, self._case(conn, case_id).member_id)
+        return cases.plan_actions(conn, case_id)
+
+    def add_plan_action(self, case_id: str, description: str, due: object,
+                        owner: str | None = None) -> cases.PlanAction:
+        self._require_ready()
+        description = validate.text(description, "description", required=True)
+        due_date = validate.parse_date(due, "due", required=True)
+        owner = owner or self.user.username
+        conn = self._conn()
+        case = self._case(conn, case_id)
+        self._require_case_write(conn, case)
+        if users.get(conn, owner) is None:
+            raise ValidationError(f"There is no account '{owner}'.", field="owner")
+        action_id = uuid7()
+        now = iso(self._clock())
+        with self._write("save the plan action") as conn:
+            cases.insert_plan_action(conn, action_id, case_id, description, owner,
+                                     str(due_date), now, self.origin)
+            self._append(conn, "create", "plan action", action_id,
+                         f"plan action on case {case_id}, due {due_date}")
+        saved = cases.plan_action(conn, action_id)
+        assert saved is not None
+        return saved
+
+    def set_plan_action_done(self, action_id: str, expected_version: int,
+                             done: bool = True) -> cases.PlanAction:
+        self._require_ready()
+        conn = self._conn()
+        action = cases.plan_action(conn, action_id)
+        if action is None:
+            raise ValidationError("That plan action no longer exists.")
+        self._require_case_write(conn, self._case(conn, action.case_id))
+        now = iso(self._clock())
+        with self._write("save the plan action") as conn:
+            if not cases.set_plan_action_done(conn, action_id, expected_version,
+                                              now if done else None, now):
+                raise ConflictError("Someone else changed this action since you opened it.",
+                                    current=cases.plan_action(conn, action_id))
+            self._append(conn, "update", "plan action", action_id,
+                         "marked done" if done else "reopened")
+        saved = cases.plan_action(conn, action_id)
+        assert saved is not None
+        return saved
+
+    # ---- home and inbox -----------------------------------------------------------------
+
+    def home(self, *, stale_days: int = 28, verify_months: int = 12) -> HomeSummary:
+        """What needs attention: my cases by next due date, overdue actions, stale cases,
+        members on my cases whose details were not verified recently, unread inbox."""
+        self._require_ready()
+        conn = self._conn()
+        username = self.user.username
+        today = self._today()
+        my_cases = cases.open_for_user(conn, username)
+        stale_before = iso(self._clock() - timedelta(days=stale_days))
+        stale = [c for c in my_cases if c.status == "open"
+                 and (c.last_entry_at or c.opened_at) < stale_before]
+        verify_before = (today - timedelta(days=round(verify_months * 30.44))).isoformat()
+        unverified: list[DirectoryEntry] = []
+        seen: set[str] = set()
+        for case in my_cases:
+            if case.member_id in seen:
+                continue
+            seen.add(case.member_id)
+            member = members.get(conn, case.member_id)
+            if member and (member.last_verified is None or member.last_verified < verify_before):
+                entry = members.directory_entry(conn, member.id)
+                if entry:
+                    unverified.append(entry)
+        names = {case.member_id: members.directory_entry(conn, case.member_id)
+                 for case in my_cases}
+        return HomeSummary(
+            my_cases=[(c, names.get(c.member_id)) for c in my_cases],
+            overdue=cases.overdue_actions(conn, username, today.isoformat()),
+            stale=stale,
+            unverified=unverified,
+            inbox_unread=inbox.unread_count(conn, username, self.user.role),
+        )
+
+    def inbox_items(self, include_acked: bool = False) -> list[inbox.InboxItem]:
+        self._require_ready()
+        return inbox.for_user(self._conn(), self.user.username, self.user.role,
+                              include_acked=include_acked)
+
+    def acknowledge(self, item_id: str) -> None:
+        self._require_ready()
+        with self._write("acknowledge the item") as conn:
+            inbox.acknowledge(conn, item_id, self.user.username, iso(self._clock()))
+            self._append(conn, "acknowledge", "inbox", item_id, "inbox item acknowledged")
+
+    def _post(self, conn: db.Connection, *, kind: str, summary: str, to_role: str | None = None,
+              to_user: str | None = None, entity: str = "", entity_id: str = "",
+              urgent: bool = False) -> str:
+        item_id = uuid7()
+        inbox.post(conn, inbox.InboxItem(item_id, iso(self._clock()), to_role, to_user, kind,
+                                         entity, entity_id, summary, urgent,
+                                         self.user.username, self.origin))
+        return item_id
+
+
+@dataclass(frozen=True)
+class NoteHit:
+    entry: cases.Entry
+    member_id: str
+    snippet: str
+
+
+@dataclass(frozen=True)
+class HomeSummary:
+    my_cases: list[tuple[cases.Case, DirectoryEntry | None]]
+    overdue: list[tuple[cases.PlanAction, cases.Case]]
+    stale: list[cases.Case]
+    unverified: list[DirectoryEntry]
+    inbox_unread: int

@@ -1,0 +1,67 @@
+"""Conflicts of interest: the parts the access rule needs (the register comes with issue 5)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from uwu_tui.data import db
+
+
+@dataclass(frozen=True)
+class Conflict:
+    id: str
+    declared_by: str
+    subject: str
+    member_id: str | None
+    case_id: str | None
+    employer: str
+    description: str
+    status: str
+    management_plan: str
+    reviewed_by: str | None
+    reviewed_at: str | None
+    created_at: str
+    updated_at: str
+    version: int
+
+
+COLUMNS = ("id, declared_by, subject, member_id, case_id, employer, description, status,"
+           " management_plan, reviewed_by, reviewed_at, created_at, updated_at, version")
+
+
+def blocked_member_ids(conn: db.Connection, username: str) -> set[str]:
+    """Members this user may not touch: accepted conflicts naming the member, their case,
+    or their employer."""
+    sql = (
+        "SELECT k.member_id FROM conflict AS k WHERE k.declared_by = ? AND k.status = 'accepted'"
+        " AND k.member_id IS NOT NULL"
+        " UNION SELECT c.member_id FROM conflict AS k JOIN casefile AS c ON c.id = k.case_id"
+        " WHERE k.declared_by = ? AND k.status = 'accepted'"
+        " UNION SELECT m.id FROM conflict AS k JOIN member AS m"
+        " ON k.employer <> '' AND m.employer = k.employer COLLATE NOCASE"
+        " WHERE k.declared_by = ? AND k.status = 'accepted' AND k.subject = 'employer'"
+    )
+    return {row[0] for row in conn.execute(sql, (username, username, username))}
+
+
+def is_blocked(conn: db.Connection, username: str, member_id: str) -> bool:
+    return member_id in blocked_member_ids(conn, username)
+
+
+def insert(conn: db.Connection, conflict: Conflict, origin: str) -> None:
+    conn.execute(
+        f"INSERT INTO conflict ({COLUMNS}, origin) VALUES ({', '.join('?' * 15)})",
+        (conflict.id, conflict.declared_by, conflict.subject, conflict.member_id,
+         conflict.case_id, conflict.employer, conflict.description, conflict.status,
+         conflict.management_plan, conflict.reviewed_by, conflict.reviewed_at,
+         conflict.created_at, conflict.updated_at, conflict.version, origin),
+    )
+
+
+def set_status(conn: db.Connection, conflict_id: str, status: str, plan: str, reviewer: str,
+               now: str) -> None:
+    conn.execute(
+        "UPDATE conflict SET status = ?, management_plan = ?, reviewed_by = ?, reviewed_at = ?,"
+        " updated_at = ?, version = version + 1 WHERE id = ?",
+        (status, plan, reviewer, now, now, conflict_id),
+    )

@@ -1,0 +1,187 @@
+"""Members: the directory, the full record, search, and optimistic-concurrency updates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any, Iterable
+
+from uwu_tui.data import db
+
+DIRECTORY_COLUMNS = "id, membership_no, given_name, family_name, preferred_name, branch"
+FULL_COLUMNS = (
+    "id, membership_no, given_name, family_name, preferred_name, date_of_birth, email, phone,"
+    " address, employer, workplace, branch, language, interpreter, adjustments, status,"
+    " last_verified, created_at, updated_at, version, origin"
+)
+EDITABLE = (
+    "membership_no", "given_name", "family_name", "preferred_name", "date_of_birth", "email",
+    "phone", "address", "employer", "workplace", "branch", "language", "interpreter",
+    "adjustments", "status", "last_verified",
+)
+
+
+@dataclass(frozen=True)
+class DirectoryEntry:
+    """What anyone may see when finding a member: name, number, branch."""
+
+    id: str
+    membership_no: str
+    given_name: str
+    family_name: str
+    preferred_name: str
+    branch: str
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.family_name}, {self.preferred_name or self.given_name}"
+
+
+@dataclass(frozen=True)
+class Member:
+    id: str
+    membership_no: str
+    given_name: str
+    family_name: str
+    preferred_name: str
+    date_of_birth: str | None
+    email: str
+    phone: str
+    address: str
+    employer: str
+    workplace: str
+    branch: str
+    language: str
+    interpreter: bool
+    adjustments: str
+    status: str
+    last_verified: str | None
+    created_at: str
+    updated_at: str
+    version: int
+    origin: str
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+    def editable(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in EDITABLE}
+
+
+def _member(row: tuple) -> Member:
+    values = list(row)
+    values[13] = bool(values[13])
+    return Member(*values)
+
+
+def get(conn: db.Connection, member_id: str) -> Member | None:
+    row = conn.execute(f"SELECT {FULL_COLUMNS} FROM member WHERE id = ?", (member_id,)).fetchone()
+    return _member(row) if row else None
+
+
+def by_number(conn: db.Connection, number: str) -> Member | None:
+    row = conn.execute(
+        f"SELECT {FULL_COLUMNS} FROM member WHERE membership_no = ?", (number,)
+    ).fetchone()
+    return _member(row) if row else None
+
+
+def directory_entry(conn: db.Connection, member_id: str) -> DirectoryEntry | None:
+    row = conn.execute(
+        f"SELECT {DIRECTORY_COLUMNS} FROM member WHERE id = ?", (member_id,)
+    ).fetchone()
+    return DirectoryEntry(*row) if row else None
+
+
+def insert(conn: db.Connection, member_id: str, values: dict[str, Any], now: str, origin: str) -> None:
+    columns = ["id", *values.keys(), "created_at", "updated_at", "origin"]
+    params = [member_id, *values.values(), now, now, origin]
+    conn.execute(
+        f"INSERT INTO member ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+        params,
+    )
+
+
+def update(conn: db.Connection, member_id: str, expected_version: int, changes: dict[str, Any],
+           now: str) -> bool:
+    """Apply changes if the record is still at expected_version; False if someone saved first."""
+    if not changes:
+        return True
+    sets = ", ".join(f"{name} = ?" for name in changes)
+    cursor = conn.execute(
+        f"UPDATE member SET {sets}, updated_at = ?, version = version + 1"
+        " WHERE id = ? AND version = ?",
+        (*changes.values(), now, member_id, expected_version),
+    )
+    return cursor.rowcount == 1
+
+
+def likely_duplicates(conn: db.Connection, *, membership_no: str, email: str,
+                      given_name: str, family_name: str, date_of_birth: str | None,
+                      exclude_id: str | None = None) -> list[DirectoryEntry]:
+    """Members with the same number, the same email, or the same name and date of birth."""
+    sql = (
+        f"SELECT {DIRECTORY_COLUMNS} FROM member WHERE (membership_no = ?"
+        " OR (? <> '' AND email = ? COLLATE NOCASE)"
+        " OR (? IS NOT NULL AND date_of_birth = ? AND given_name = ? COLLATE NOCASE"
+        "     AND family_name = ? COLLATE NOCASE))"
+        " AND (? IS NULL OR id <> ?) LIMIT 10"
+    )
+    params = (membership_no, email, email, date_of_birth, date_of_birth, given_name,
+              family_name, exclude_id, exclude_id)
+    return [DirectoryEntry(*row) for row in conn.execute(sql, params)]
+
+
+def fts_query(text: str) -> str:
+    """Turn typed text into an FTS5 query: every word must prefix-match some field.
+
+    Words are quoted, so FTS5 syntax typed by a user ('OR', '*', quotes, '-') is inert.
+    """
+    words = [w for w in _split_words(text) if w]
+    return " AND ".join('"' + w.replace('"', '""') + '"*' for w in words[:8])
+
+
+def _split_words(text: str) -> list[str]:
+    import re
+
+    return re.findall(r"[\w@.\-]+", text.lower())[:8]
+
+
+def search(conn: db.Connection, text: str, *, limit: int = 50,
+           excluded_ids: Iterable[str] = ()) -> list[DirectoryEntry]:
+    """Directory search, best matches first; blank text lists nobody."""
+    query = fts_query(text)
+    if not query:
+        return []
+    excluded = list(excluded_ids)
+    exclude_sql = f" AND m.id NOT IN ({', '.join('?' * len(excluded))})" if excluded else ""
+    sql = (
+        f"SELECT m.id, m.membership_no, m.given_name, m.family_name, m.preferred_name, m.branch"
+        f" FROM member_fts JOIN member AS m ON m.rowid = member_fts.rowid"
+        f" WHERE member_fts MATCH ?{exclude_sql}"
+        f" ORDER BY rank LIMIT ?"
+    )
+    return [DirectoryEntry(*row) for row in conn.execute(sql, (query, *excluded, limit))]
+
+
+def page(conn: db.Connection, *, after: tuple[str, str, str] | None = None,
+         limit: int = 100) -> list[DirectoryEntry]:
+    """The directory in name order, one keyset page at a time (no OFFSET scans)."""
+    if after is None:
+        sql = (f"SELECT {DIRECTORY_COLUMNS} FROM member ORDER BY family_name COLLATE NOCASE,"
+               " given_name COLLATE NOCASE, id LIMIT ?")
+        params: tuple = (limit,)
+    else:
+        sql = (f"SELECT {DIRECTORY_COLUMNS} FROM member"
+               " WHERE (family_name COLLATE NOCASE, given_name COLLATE NOCASE, id) > (?, ?, ?)"
+               " ORDER BY family_name COLLATE NOCASE, given_name COLLATE NOCASE, id LIMIT ?")
+        params = (*after, limit)
+    return [DirectoryEntry(*row) for row in conn.execute(sql, params)]
+
+
+def count(conn: db.Connection) -> int:
+    return int(conn.execute("SELECT count(*) FROM member").fetchone()[0])
+
+
+def field_names() -> tuple[str, ...]:
+    return tuple(f.name for f in fields(Member))
