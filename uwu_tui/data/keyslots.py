@@ -309,7 +309,14 @@ class KeyFile:
         assert slot.kdf is not None and slot.nonce and slot.sealed
         if any(slot.kdf[name] < floor for name, floor in ARGON2_FLOOR.items()):
             raise KeyFileError("The keyslot file has been edited: a slot is below the KDF floor.")
-        kek = derive_kek(passphrase, slot.kdf)
+        from argon2.exceptions import Argon2Error
+
+        try:
+            kek = derive_kek(passphrase, slot.kdf)
+        except (OverflowError, Argon2Error):
+            raise KeyFileError(
+                "The keyslot file has been edited: a slot has KDF parameters Argon2 cannot use."
+            ) from None
         try:
             raw = AESGCM(kek).decrypt(
                 _unb64(slot.nonce),
