@@ -77,21 +77,25 @@ def write_scenario(session: Session) -> None:
 
 
 def test_canaries_in_no_file_outside_the_encryption(
-    vault_path: Path, tmp_path: Path, isolated_home: Path
+    vault_path: Path, tmp_path: Path, isolated_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    private_tmp = tmp_path / "tmpdir"
+    private_tmp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(private_tmp))
+    monkeypatch.setattr(tempfile, "tempdir", str(private_tmp))
     session = Session.open(vault_path, OFFICER, OFFICER_PASS)
     write_scenario(session)
     backup = session.backup(tmp_path / "backups")
     session.lock("for the leak scan")
 
-    scanned = files_under(vault_path.parent, backup.parent, isolated_home,
-                          Path(tempfile.gettempdir()))
+    scanned = files_under(vault_path.parent, backup.parent, isolated_home, private_tmp)
     names = {p.name for p in scanned}
     assert {"vault.db", "vault.keys"} <= names  # the scan really covers the vault
     assert leaks(scanned) == []
 
     # The check can fail: the same canaries are found in a plain copy of the data.
-    plain = tmp_path / "plain.txt"
+    plain = tmp_path / "control" / "plain.txt"
+    plain.parent.mkdir()
     plain.write_text(CANARIES["entry"], encoding="utf-16-le")
     assert leaks([plain]) == [(str(plain), "entry")]
 
