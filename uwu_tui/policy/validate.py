@@ -31,6 +31,8 @@ ETHICAL_TEMPLATE = (
 
 _MONTHS = {m: i for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
+_MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august",
+                "september", "october", "november", "december")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE_CHARS = re.compile(r"^[0-9+()\-.\s]+$")
 _MEMBERSHIP_NO = re.compile(r"^[A-Z0-9][A-Z0-9\-/]{2,19}$")
@@ -106,8 +108,10 @@ def _parse_date(raw: str) -> date | None:
         if match:
             d, month, y = match.groups()
             number = _MONTHS.get(month[:3].lower())
-            if number is None:
-                return None
+            word = month.lower()
+            if number is None or not (_MONTH_NAMES[number - 1].startswith(word)
+                                      or word == "sept"):
+                return None  # "Octopus" is not October
             return date(int(y), number, int(d))
     except ValueError:
         return None
