@@ -126,6 +126,11 @@ def file_lock(path: Path, *, shared: bool = False) -> Iterator[None]:
             return
         raise storage_error(error, f"lock {path.name}") from None
     try:
+        # The umask may have removed the group bits a shared folder needs (as in
+        # create_private_file); the lock file's owner puts them back, others cannot.
+        if os.fstat(fd).st_uid == os.geteuid() and stat.S_IMODE(os.fstat(fd).st_mode) != mode:
+            with contextlib.suppress(OSError):
+                os.fchmod(fd, mode)
         fcntl.flock(fd, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
         yield
     finally:
