@@ -119,17 +119,35 @@ def update(conn: db.Connection, member_id: str, expected_version: int, changes: 
 def likely_duplicates(conn: db.Connection, *, membership_no: str, email: str,
                       given_name: str, family_name: str, date_of_birth: str | None,
                       exclude_id: str | None = None) -> list[DirectoryEntry]:
-    """Members with the same number, the same email, or the same name and date of birth."""
+    """Members with the same number, the same email, or the same name and date of birth.
+
+    Names are compared ignoring case and accents in Python: SQLite's NOCASE folds ASCII
+    only, so "ZOË BRONTË" would not match "Zoë Brontë"."""
+    same = "(membership_no = ? OR (? <> '' AND email = ? COLLATE NOCASE))"
     sql = (
-        f"SELECT {DIRECTORY_COLUMNS} FROM member WHERE (membership_no = ?"
-        " OR (? <> '' AND email = ? COLLATE NOCASE)"
-        " OR (? IS NOT NULL AND date_of_birth = ? AND given_name = ? COLLATE NOCASE"
-        "     AND family_name = ? COLLATE NOCASE))"
-        " AND (? IS NULL OR id <> ?) LIMIT 10"
+        f"SELECT {DIRECTORY_COLUMNS}, {same} FROM member"
+        f" WHERE ({same} OR (? IS NOT NULL AND date_of_birth = ?))"
+        " AND (? IS NULL OR id <> ?)"
     )
-    params = (membership_no, email, email, date_of_birth, date_of_birth, given_name,
-              family_name, exclude_id, exclude_id)
-    return [DirectoryEntry(*row) for row in conn.execute(sql, params)]
+    params = (membership_no, email, email, membership_no, email, email, date_of_birth,
+              date_of_birth, exclude_id, exclude_id)
+    wanted = (_fold(given_name), _fold(family_name))
+    found = []
+    for row in conn.execute(sql, params):
+        entry = DirectoryEntry(*row[:6])
+        if row[6] or (_fold(entry.given_name), _fold(entry.family_name)) == wanted:
+            found.append(entry)
+            if len(found) == 10:
+                break
+    return found
+
+
+def _fold(text: str) -> str:
+    """Case- and accent-insensitive form of a name, for duplicate checks."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).strip()
 
 
 def fts_query(text: str) -> str:
