@@ -11,6 +11,7 @@ the key wiped on `lock()`; `unlock()` with the same user's passphrase reopens.
 from __future__ import annotations
 
 import contextlib
+import hmac
 import os
 import threading
 from dataclasses import dataclass, replace
@@ -33,6 +34,7 @@ from uwu_tui.errors import (
     ConflictError,
     NeedsBreakGlass,
     DisabledUser,
+    KeyFileError,
     PermissionDenied,
     StorageError,
     UwuError,
@@ -401,10 +403,17 @@ class Session:
                                   field="passphrase")
         now = iso(self._clock())
         slot = seal_slot(self.vault_id, username, new, self._key, now)
+
+        def rewrite(keyfile: KeyFile) -> KeyFile:
+            # Disabled while signed in: never bring the removed slot back.
+            existing = keyfile.slot_for(username)
+            if existing is None or not existing.active:
+                raise DisabledUser(f"The account '{username}' is disabled and can no longer unlock.")
+            return keyfile.with_slot(slot)
+
         with self._write("change the passphrase") as conn:
             self._append(conn, "passphrase change", "user", username, "own keyslot rewritten")
-            self._keyfile = update_keyfile(self.paths.keys, self._key,
-                                           lambda keyfile: keyfile.with_slot(slot))
+            self._keyfile = update_keyfile(self.paths.keys, self._key, rewrite)
         self.must_change_passphrase = False
 
     # ---- audit ----------------------------------------------------------------
@@ -469,7 +478,12 @@ class Session:
                 conn.execute(f"PRAGMA backup.user_version = {version}")
             finally:
                 conn.execute("DETACH DATABASE backup")
-            copy = replace(self._keyfile, db_salt=read_db_salt(target))
+            # The keyslots as they are now (another officer may have added or disabled
+            # an account since this session opened), refused if edited outside uwu.
+            current = KeyFile.load(self.paths.keys)
+            if not hmac.compare_digest(current.compute_mac(self._key), current.mac):
+                raise KeyFileError("The keyslot file was edited outside uwu (its MAC does not match).")
+            copy = replace(current, db_salt=read_db_salt(target))
             copy.save(target_paths.keys, self._key)
             self._check_backup(target_paths)
         except BaseException as error:
