@@ -130,7 +130,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     for extra in _EXTENSIONS:
         extra(sub, command)
+    _no_abbreviations(parser)
     return parser
+
+
+def _no_abbreviations(parser: argparse.ArgumentParser) -> None:
+    """Options must be spelled out: otherwise `--passphrase SECRET` would be taken as an
+    abbreviation of --passphrase-file, putting the passphrase in argv (and in the
+    "file not found" message)."""
+    parser.allow_abbrev = False
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                _no_abbreviations(child)
 
 
 #: Later commands (import, export, surgery, demo) register here: (subparsers, command) -> None.
@@ -232,7 +244,10 @@ def cmd_passwd(ctx: Context) -> int:
     current = ctx.passphrase(f"Current passphrase for {ctx.username}")
     session = Session.open(ctx.vault, ctx.username, current)
     try:
-        new = ctx.passphrases.new(ctx.args.new_passphrase_file)
+        new_file = ctx.args.new_passphrase_file
+        if new_file is None and ctx.args.passphrase_file == "-":
+            new_file = "-"  # current, then new, one per line on standard input
+        new = ctx.passphrases.new(new_file)
         session.change_passphrase(current, new)
     finally:
         session.close()
