@@ -107,6 +107,9 @@ def _read_file(path: Path) -> dict[str, Any]:
         raise UsageError(f"Cannot read the config file {path}: permission denied.") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise UsageError(f"The config file {path} is not valid TOML ({error}).") from None
+    except OSError as error:  # a folder at that path, an I/O error…
+        reason = error.strerror or "I/O error"
+        raise UsageError(f"Cannot read the config file {path}: {reason}.") from None
     return {key: value for key, value in data.items() if key in _TYPES}
 
 
