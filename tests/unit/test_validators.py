@@ -192,7 +192,8 @@ def test_parse_datetime_forms(raw: str, expected: str) -> None:
 
 
 @pytest.mark.parametrize("raw", ["25/11/2026 24:00", "25/11/2026 12:60", "31/02/2026 10:00", "",
-                                 "soon"])
+                                 "soon", "0001-01-01T00:00", "1899-12-31 23:59",
+                                 "0001-01-01", "25/11/1899 10:00"])
 def test_parse_datetime_rejects(raw: str) -> None:
     with pytest.raises(ValidationError):
         parse_datetime(raw)

@@ -133,6 +133,8 @@ def parse_datetime(value: Any, field: str = "occurred_at") -> str:
         if hour > 23 or minute > 59:
             raise ValidationError(f"The {_label(field)} has an impossible time.", field=field)
         moment = datetime.fromisoformat(day).replace(hour=hour, minute=minute)
+    if moment.year < 1900:
+        raise ValidationError(f"The {_label(field)} is before 1900.", field=field)
     return moment.isoformat(timespec="minutes")
 
 
