@@ -1,0 +1,219 @@
+"""The Textual app: routes between screens, locks the session, holds the global keys.
+
+Screens do their own work; this file decides which screen comes next and when the
+vault locks: on ctrl+l, after ``settings.idle_lock_minutes`` without a key, mouse or
+paste event, on SIGHUP (the SSH connection dropped) or SIGTERM, and on exit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from datetime import datetime
+from pathlib import Path
+from time import monotonic
+from typing import Callable
+
+from textual import events
+from textual.app import App
+from textual.binding import Binding
+from textual.screen import Screen
+
+from uwu_tui.config import Settings
+from uwu_tui.display import clean
+from uwu_tui.screens.help import HelpScreen
+from uwu_tui.screens.home import HomeScreen
+from uwu_tui.screens.lock import LockScreen
+from uwu_tui.screens.passphrase import ChangePassphraseScreen
+from uwu_tui.screens.setup import SetupScreen
+from uwu_tui.screens.unlock import UnlockScreen, default_username
+from uwu_tui.session import Session, utc_now
+from uwu_tui.widgets.commands import ScreenActionsProvider
+from uwu_tui.widgets.keys import screen_keys
+from uwu_tui.widgets.safe_app import SafeAppMixin
+from uwu_tui.widgets.vault_thread import VaultThread
+
+__all__ = ["UwuApp"]
+
+#: Signals that lock the session and end the app: the terminal hung up, or we were told to stop.
+_STOP_SIGNALS = tuple(
+    sig for sig in (getattr(signal, "SIGHUP", None), getattr(signal, "SIGTERM", None)) if sig
+)
+
+
+def vault_exists(path: Path) -> bool:
+    """Whether the vault (database or keyslot file) is there; the router's only question."""
+    from uwu_tui.data.vault import VaultPaths, exists  # the vault's own definition of "exists"
+
+    return exists(VaultPaths.of(path))
+
+
+class UwuApp(SafeAppMixin, App[None]):
+    TITLE = "uwu"
+    CSS_PATH = "app.tcss"
+    COMMANDS = {ScreenActionsProvider}
+    BINDINGS = [
+        Binding("ctrl+l", "lock", "Lock", id="app.lock", priority=True,
+                tooltip="Lock now: closes the vault until you give your passphrase again."),
+        Binding("f1,question_mark", "help", "Help", id="app.help",
+                tooltip="Every key of this screen."),
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True,
+                tooltip="Sign out and quit."),
+    ]
+
+    def __init__(
+        self,
+        settings: Settings,
+        vault: Path,
+        username: str | None = None,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        idle_check_seconds: float = 1.0,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.vault_path = Path(vault)
+        self.username = username
+        self.clock: Callable[[], datetime] = clock or utc_now
+        self.idle_check_seconds = idle_check_seconds
+        self.session: Session | None = None
+        self.vault_thread = VaultThread()
+        self._last_activity = monotonic()
+        self._signals: list[int] = []
+
+    # ---- routing -------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self._install_signal_handlers()
+        self.set_interval(self.idle_check_seconds, self._check_idle, name="idle lock")
+        if vault_exists(self.vault_path):
+            self.push_screen(UnlockScreen(default_username(self.username)))
+        else:
+            self.push_screen(SetupScreen(self.username or ""))
+
+    async def _show_fresh(self, screen: Screen, callback: Callable | None = None) -> None:
+        """Replace the whole stack (above Textual's default screen) with `screen`."""
+        while len(self.screen_stack) > 1:
+            await self.pop_screen()
+        await self.push_screen(screen, callback=callback)
+
+    def start_session(self, session: Session) -> None:
+        """Set-up or unlock succeeded: home, or first the forced passphrase change."""
+        self.session = session
+        self.show_identity()
+        self._touch()
+        self.call_later(self._enter)
+
+    async def _enter(self) -> None:
+        session = self.session
+        if session is None:
+            return
+        if session.must_change_passphrase:
+            await self._show_fresh(ChangePassphraseScreen(forced=True), self._forced_change_done)
+        else:
+            await self._show_fresh(HomeScreen())
+
+    def _forced_change_done(self, changed: bool | None) -> None:
+        if changed:
+            self.call_later(self._enter)
+
+    def show_identity(self) -> None:
+        """The sub-title: who is signed in and their role, nothing else."""
+        user = self.session.user if self.session else None
+        self.sub_title = f"{clean(user.username)} · {clean(user.role)}" if user else ""
+
+    def sign_out(self) -> None:
+        """Close the session and start again at the unlock screen with a fresh stack."""
+        self.call_later(self._sign_out)
+
+    async def _sign_out(self) -> None:
+        session, self.session = self.session, None
+        self.show_identity()
+        if session is not None:
+            await self.vault_thread.run(session.close)
+        await self._show_fresh(UnlockScreen(""))
+
+    # ---- lock ----------------------------------------------------------------------
+
+    @property
+    def lock_shown(self) -> bool:
+        return any(isinstance(screen, LockScreen) for screen in self.screen_stack)
+
+    def action_lock(self) -> None:
+        self.lock("on request")
+
+    def lock(self, reason: str) -> None:
+        """Cover the screen and drop the key. Screens below stay mounted, drafts intact."""
+        session = self.session
+        if session is None or session.locked or self.lock_shown:
+            return
+        self.clear_notifications()
+        self.push_screen(LockScreen(session.user.username))
+        self.vault_thread.submit(session.lock, reason)
+        self.refresh_bindings()
+
+    def unlocked(self) -> None:
+        """Called by the lock screen once the same user's passphrase reopened the session."""
+        self._touch()
+        self.refresh_bindings()
+
+    def _touch(self) -> None:
+        self._last_activity = monotonic()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseEvent, events.Paste)):
+            self._touch()
+        await super().on_event(event)
+
+    def _check_idle(self) -> None:
+        minutes = self.settings.idle_lock_minutes
+        if minutes <= 0 or self.session is None:
+            return
+        if monotonic() - self._last_activity >= minutes * 60:
+            self.lock(f"after {minutes:g} idle minutes")
+
+    # ---- signals and exit ------------------------------------------------------------
+
+    def _install_signal_handlers(self) -> None:
+        # Textual's LinuxDriver handles SIGTSTP, SIGCONT and SIGWINCH only; a hang-up
+        # would otherwise kill the process with the key in memory and the WAL unfolded.
+        loop = asyncio.get_running_loop()
+        for sig in _STOP_SIGNALS:
+            try:
+                loop.add_signal_handler(sig, self._on_stop_signal, sig)
+            except (NotImplementedError, RuntimeError, ValueError):
+                continue  # not the main thread, or no signals on this platform
+            self._signals.append(sig)
+
+    def _on_stop_signal(self, sig: int) -> None:
+        session = self.session
+        if session is not None and not session.locked:
+            name = "hang-up" if sig == getattr(signal, "SIGHUP", None) else "termination"
+            self.vault_thread.submit(session.lock, f"on {name} signal")
+        self.exit(return_code=128 + sig)
+
+    def on_unmount(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in self._signals:
+            loop.remove_signal_handler(sig)
+        self._signals.clear()
+        session, self.session = self.session, None
+        if session is not None:
+            self.vault_thread.submit(session.close)  # audits the logout, checkpoints, wipes
+        self.vault_thread.shutdown()
+
+    # ---- global keys ---------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "lock":
+            return self.session is not None and not self.session.locked and not self.lock_shown
+        if action == "help":
+            return not isinstance(self.screen, HelpScreen)
+        return True
+
+    def action_help(self) -> None:
+        screen = self.screen
+        if isinstance(screen, HelpScreen):
+            return
+        label = getattr(screen, "SCREEN_LABEL", "this screen")
+        self.push_screen(HelpScreen(label, screen_keys(screen)))
