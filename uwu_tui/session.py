@@ -17,9 +17,15 @@ import threading
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
-from uwu_tui.data import attempts, audit, cases, conflicts, db, files, grants, inbox, members, schema, users
+from uwu_tui.data import (
+    attempts, audit, cases, conflicts, consents, db, files, grants, inbox, members, purge, schema,
+    users,
+)
+from uwu_tui.data import importer
+from uwu_tui.data.consents import Consent, Disclosure, ErasureRequest
+from uwu_tui.data.purge import RetentionCandidate
 from uwu_tui.data import vault as vaultfile
 from uwu_tui.data.audit import AuditRow, VerifyResult
 from uwu_tui.data.cases import Case, CaseEvent, Entry, PlanAction
@@ -43,7 +49,7 @@ from uwu_tui.errors import (
     VaultLocked,
     WrongPassphrase,
 )
-from uwu_tui.policy import access, accounts, roles, validate
+from uwu_tui.policy import access, accounts, disclosure, retention, roles, validate
 from uwu_tui.policy.passphrase import passphrase_problems
 from uwu_tui.policy.roles import Permission
 
@@ -51,8 +57,10 @@ Clock = Callable[[], datetime]
 
 #: Record types that cross into the UI (screens import them from here, never from data/).
 __all__ = [
-    "AuditRow", "Case", "CaseEvent", "DirectoryEntry", "Entry", "HomeSummary", "Identity",
-    "InboxItem", "Member", "NoteHit", "PlanAction", "Session", "User", "VerifyResult",
+    "AuditRow", "Case", "CaseEvent", "CaseRecord", "Consent", "DirectoryEntry", "Disclosure",
+    "DisclosureRefused", "Entry", "ErasureRequest", "HomeSummary", "Identity", "InboxItem",
+    "Member", "NoteHit", "PlanAction", "RetentionCandidate", "Session", "SubjectAccess", "User",
+    "VerifyResult",
 ]
 
 
@@ -87,6 +95,8 @@ class Session:
     ORIGIN_LOCAL = "local"
     #: Which vault or surgery pack made a record (surgery packs set their own).
     origin = ORIGIN_LOCAL
+    #: Years after a case closes before its member's records may be purged (a setting).
+    retention_years = retention.DEFAULT_YEARS
 
     def __init__(
         self, paths: VaultPaths, keyfile: KeyFile, key: DataKey, user: User, clock: Clock
@@ -727,10 +737,7 @@ class Session:
         self._require_ready()
         conn = self._conn()
         self._require_member_access(conn, member_id)
-        rows = audit.query(conn, entity="member", entity_id=member_id, limit=limit)
-        for case in cases.for_member(conn, member_id):
-            rows += audit.query(conn, entity="case", entity_id=case.id, limit=limit)
-        return sorted(rows, key=lambda r: r.seq, reverse=True)[:limit]
+        return self._history_rows(conn, member_id, cases.for_member(conn, member_id), limit)
 
     # ---- cases -------------------------------------------------------------------------
 
@@ -1022,12 +1029,381 @@ class Session:
                                          self.user.username, self.origin))
         return item_id
 
+    # ==== consent, disclosure, subject access, retention (issue 4) ====================
+
+    def _require_member_write(self, conn: db.Connection, member_id: str) -> None:
+        if self._require_member_access(conn, member_id) is access.Access.BREAK_GLASS:
+            raise PermissionDenied("Break-glass access is for reading only.")
+
+    def member_consents(self, member_id: str) -> list[Consent]:
+        """Every consent the member gave, newest first, history included."""
+        self._require_ready()
+        conn = self._conn()
+        self._require_member_access(conn, member_id)
+        return consents.consents_for(conn, member_id)
+
+    def consent_is_live(self, item: Consent) -> bool:
+        return disclosure.is_live(item.terms(), self._today())
+
+    def record_consent(self, member_id: str, *, purpose: str, recipient: str, method: str,
+                       wording: str, given_on: object, evidence_ref: str = "",
+                       expires_on: object = None) -> Consent:
+        """Record a consent as given. One for the same purpose and recipient supersedes
+        the older one (which stays in the history)."""
+        self._require_ready()
+        today = self._today()
+        purpose = validate.text(purpose, "purpose", required=True)
+        recipient = validate.text(recipient, "recipient", required=True)
+        method = validate.choice(method, "method", ("written", "verbal", "electronic"))
+        wording = validate.text(wording, "wording", required=True, multiline=True)
+        evidence_ref = validate.text(evidence_ref, "evidence_ref")
+        given = validate.parse_date(given_on, "given_on", required=True, not_future=today)
+        expires = validate.parse_date(expires_on, "expires_on")
+        if expires is not None and given is not None and expires < given:
+            raise ValidationError("The consent cannot expire before it was given.",
+                                  field="expires_on")
+        if method == "written" and not evidence_ref:
+            raise ValidationError("Say where the signed form is kept (the evidence reference).",
+                                  field="evidence_ref")
+        conn = self._conn()
+        self._require_member_write(conn, member_id)
+        now = iso(self._clock())
+        item = Consent(uuid7(), member_id, purpose, recipient, method, evidence_ref, wording,
+                       str(given), expires, None, "", None, self.user.username, now, 1)
+        older = [c for c in consents.consents_for(conn, member_id)
+                 if c.superseded_by is None and c.withdrawn_on is None
+                 and disclosure.normalise(c.purpose) == disclosure.normalise(purpose)
+                 and disclosure.normalise(c.recipient) == disclosure.normalise(recipient)]
+        with self._write("record the consent") as conn:
+            consents.insert_consent(conn, item, self.origin)
+            for old in older:
+                consents.supersede(conn, old.id, item.id, now)
+            summary = "consent recorded" + (f", supersedes {len(older)}" if older else "")
+            self._append(conn, "create", "consent", item.id, f"{summary} for member {member_id}")
+        saved = consents.consent(conn, item.id)
+        assert saved is not None
+        return saved
+
+    def withdraw_consent(self, consent_id: str, expected_version: int, *, withdrawn_on: object,
+                         how: str) -> Consent:
+        self._require_ready()
+        conn = self._conn()
+        item = consents.consent(conn, consent_id)
+        if item is None:
+            raise ValidationError("That consent no longer exists.")
+        self._require_member_write(conn, item.member_id)
+        on = validate.parse_date(withdrawn_on, "withdrawn_on", required=True,
+                                 not_future=self._today())
+        how = validate.text(how, "withdrawn_how", required=True)
+        if item.withdrawn_on is not None:
+            raise ValidationError("That consent has already been withdrawn.")
+        if str(on) < item.given_on:
+            raise ValidationError("A consent cannot be withdrawn before it was given.",
+                                  field="withdrawn_on")
+        now = iso(self._clock())
+        with self._write("record the withdrawal") as conn:
+            if not consents.withdraw(conn, consent_id, expected_version, str(on), how, now):
+                raise ConflictError("Someone else changed this consent since you opened it.",
+                                    current=consents.consent(conn, consent_id))
+            self._append(conn, "update", "consent", consent_id, "consent withdrawn")
+        saved = consents.consent(conn, consent_id)
+        assert saved is not None
+        return saved
+
+    def member_disclosures(self, member_id: str) -> list[Disclosure]:
+        self._require_ready()
+        conn = self._conn()
+        self._require_member_access(conn, member_id)
+        return consents.disclosures_for(conn, member_id)
+
+    def record_disclosure(self, member_id: str, *, recipient: str, purpose: str, what: str,
+                          basis: str, disclosed_at: object = None, consent_id: str | None = None,
+                          legal_citation: str = "", detail: str = "",
+                          case_id: str | None = None) -> Disclosure:
+        """Record a disclosure. Refused, saying what is missing, unless it rests on a live
+        consent matching recipient and purpose, a cited legal requirement, or the member's
+        own request."""
+        self._require_ready()
+        conn = self._conn()
+        self._require_member_write(conn, member_id)
+        return self._disclose(conn, member_id, recipient=recipient, purpose=purpose, what=what,
+                              basis=basis, disclosed_at=disclosed_at, consent_id=consent_id,
+                              legal_citation=legal_citation, detail=detail, case_id=case_id)
+
+    def _disclose(self, conn: db.Connection, member_id: str, *, recipient: str, purpose: str,
+                  what: str, basis: str, disclosed_at: object, consent_id: str | None,
+                  legal_citation: str, detail: str, case_id: str | None,
+                  action: str = "disclose") -> Disclosure:
+        recipient = validate.text(recipient, "recipient")
+        purpose = validate.text(purpose, "purpose")
+        what = validate.text(what, "what", multiline=True)
+        legal_citation = validate.text(legal_citation, "legal_citation")
+        detail = validate.text(detail, "detail", multiline=True)
+        now = self._clock()
+        when = validate.parse_datetime(disclosed_at) if disclosed_at else iso(now)
+        on = date.fromisoformat(when[:10])
+        chosen = consents.consent(conn, consent_id) if consent_id else None
+        if case_id is not None:
+            case = self._case(conn, case_id)
+            if case.member_id != member_id:
+                raise ValidationError("That case belongs to another member.", field="case_id")
+        problems = disclosure.disclosure_problems(
+            member_id=member_id, basis=basis, recipient=recipient, purpose=purpose, what=what,
+            on=on, consent=chosen.terms() if chosen else None, legal_citation=legal_citation,
+            detail=detail)
+        if problems:
+            raise DisclosureRefused("Disclosure refused. " + " ".join(problems), problems)
+        item = Disclosure(uuid7(), member_id, case_id, recipient, purpose, what, when,
+                          self.user.username, basis, chosen.id if chosen else None,
+                          legal_citation, detail, iso(now))
+        with self._write("record the disclosure") as conn:
+            consents.insert_disclosure(conn, item, self.origin)
+            self._append(conn, action, "disclosure", item.id,
+                         f"disclosure for member {member_id}, basis {basis}")
+        return item
+
+    def consents_expiring(self, days: int = 30) -> list[Consent]:
+        """Live consents expiring within `days` on my open cases (for the home screen)."""
+        self._require_ready()
+        today = self._today()
+        return consents.expiring_on_cases_of(self._conn(), self.user.username, today.isoformat(),
+                                             (today + timedelta(days=days)).isoformat())
+
+    # ---- subject access ------------------------------------------------------------
+
+    def subject_access_data(self, membership_no: str,
+                            progress: Callable[[int, int], None] | None = None) -> SubjectAccess:
+        """Everything held about one member, for a subject access report."""
+        self._require(Permission.SUBJECT_ACCESS)
+        conn = self._conn()
+        member = members.by_number(conn, validate.membership_no(membership_no))
+        if member is None:
+            raise ValidationError("No member has that membership number.",
+                                  field="membership_no")
+        self._require_member_access(conn, member.id)
+        member_cases = cases.for_member(conn, member.id)
+        total = len(member_cases) + 3
+        detail = []
+        for done, case in enumerate(member_cases, 1):
+            detail.append(CaseRecord(case, cases.events(conn, case.id),
+                                     cases.entries(conn, case.id, limit=None),
+                                     cases.plan_actions(conn, case.id)))
+            if progress:
+                progress(done, total)
+        result = SubjectAccess(
+            member=member, cases=detail,
+            consents=consents.consents_for(conn, member.id),
+            disclosures=consents.disclosures_for(conn, member.id),
+            access_log=self._history_rows(conn, member.id, member_cases, limit=100_000),
+            produced_at=iso(self._clock()), produced_by=self.user.username,
+        )
+        if progress:
+            progress(total, total)
+        return result
+
+    def export_subject_access(self, membership_no: str, dest: Path | str, *,
+                              request_detail: str = "subject access request from the member",
+                              progress: Callable[[int, int], None] | None = None) -> Path:
+        """Write the report (HTML, 0600) and record it as a disclosure to the data subject."""
+        from uwu_tui.reports import sar
+
+        data = self.subject_access_data(membership_no, progress)
+        target = Path(os.path.abspath(os.path.expanduser(str(dest))))
+        if target.is_dir():
+            target = target / f"sar-{data.member.membership_no}-{self._today().isoformat()}.html"
+        if target.exists():
+            raise ValidationError(f"{target} already exists: choose a new name.")
+        files.make_private_folder(target.parent)
+        conn = self._conn()
+        self._disclose(conn, data.member.id, recipient="the member (data subject)",
+                       purpose="subject access request", what="full subject access report",
+                       basis=disclosure.MEMBER_REQUEST, disclosed_at=None, consent_id=None,
+                       legal_citation="", detail=request_detail, case_id=None, action="export")
+        try:
+            files.create_private_file(target)
+            files.atomic_write(target, sar.render_html(data).encode("utf-8"))
+        except FileExistsError:
+            raise ValidationError(f"{target} already exists: choose a new name.") from None
+        return target
+
+    def _history_rows(self, conn: db.Connection, member_id: str, member_cases: list[Case],
+                      limit: int) -> list[AuditRow]:
+        rows = audit.query(conn, entity="member", entity_id=member_id, limit=limit)
+        for case in member_cases:
+            rows += audit.query(conn, entity="case", entity_id=case.id, limit=limit)
+        return sorted(rows, key=lambda r: r.seq, reverse=True)[:limit]
+
+    # ---- retention and erasure ------------------------------------------------------
+
+    def retention_due(self, years: int | None = None) -> list[RetentionCandidate]:
+        """(officer) Members past the retention period after their last case closed."""
+        self._require(Permission.RETENTION)
+        years = self.retention_years if years is None else years
+        today = self._today()
+        return [c for c in purge.candidates(self._conn())
+                if retention.member_due(open_cases=c.open_cases, closed_cases=c.closed_cases,
+                                        last_closed=purge.as_date(c.last_closed),
+                                        last_updated=purge.as_date(c.updated_at) or today,
+                                        today=today, years=years)]
+
+    def purge_member(self, member_id: str, typed_confirmation: str, *,
+                     erasure_request_id: str | None = None) -> dict[str, int]:
+        """(officer) Remove a member's personal data for good, confirmed by typing their
+        membership number. Only members past retention, or with an erasure request decided
+        'erase', may be purged. The audit row carries no personal data."""
+        self._require(Permission.RETENTION)
+        conn = self._conn()
+        member = members.get(conn, member_id)
+        if member is None:
+            raise ValidationError("That member no longer exists.")
+        if not retention.confirmation_matches(typed_confirmation, member.membership_no):
+            raise ValidationError("Type the member's membership number exactly to confirm.",
+                                  field="confirmation")
+        if erasure_request_id is None:
+            if member_id not in {c.member_id for c in self.retention_due()}:
+                raise PermissionDenied("This member is not past retention: purge refused.")
+        else:
+            request = consents.erasure_request(conn, erasure_request_id)
+            if request is None or request.member_id != member_id or request.status != "pending":
+                raise ValidationError("That erasure request is not pending for this member.")
+        self._require_member_access(conn, member_id)
+        now = iso(self._clock())
+        why = "erasure request" if erasure_request_id else "retention period passed"
+        with self._write("purge the member") as conn:
+            if erasure_request_id is not None:
+                request = consents.erasure_request(conn, erasure_request_id)
+                assert request is not None
+                consents.decide_erasure(conn, erasure_request_id, request.version, "erased",
+                                        self.user.username, now, "")
+            counts = purge.purge_member(conn, member_id)
+            self._append(conn, "purge", "member", member_id,
+                         f"personal data purged ({why}): "
+                         + ", ".join(f"{n} {t}" for t, n in sorted(counts.items()) if n))
+        db.checkpoint(conn)
+        return counts
+
+    def record_erasure_request(self, member_id: str, requested_on: object,
+                               received_how: str) -> ErasureRequest:
+        self._require_ready()
+        conn = self._conn()
+        self._require_member_access(conn, member_id)
+        on = validate.parse_date(requested_on, "requested_on", required=True,
+                                 not_future=self._today())
+        how = validate.text(received_how, "received_how", required=True)
+        now = iso(self._clock())
+        item = ErasureRequest(uuid7(), member_id, str(on), how, self.user.username, now,
+                              "pending", None, None, "", 1)
+        with self._write("record the erasure request") as conn:
+            consents.insert_erasure_request(conn, item, self.origin)
+            self._append(conn, "create", "erasure request", item.id,
+                         f"erasure request for member {member_id}")
+            self._post(conn, to_role=roles.OFFICER, kind="erasure request",
+                       entity="member", entity_id=member_id,
+                       summary="a right-to-erasure request awaits a decision")
+        return item
+
+    def erasure_requests(self, status: str | None = "pending") -> list[ErasureRequest]:
+        self._require(Permission.RETENTION)
+        return consents.erasure_requests(self._conn(), status=status)
+
+    def refuse_erasure(self, request_id: str, expected_version: int, reason: str) -> None:
+        """(officer) Refuse with a reason, e.g. records needed for legal claims."""
+        self._require(Permission.RETENTION)
+        reason = validate.reason(reason, minimum=10)
+        now = iso(self._clock())
+        with self._write("record the decision") as conn:
+            if not consents.decide_erasure(conn, request_id, expected_version, "refused",
+                                           self.user.username, now, reason):
+                raise ConflictError("That request was already decided or changed.")
+            self._append(conn, "update", "erasure request", request_id, "erasure refused")
+
+    # ==== import (issue 3) ============================================================
+    # Bulk member import from CSV, and the synthetic-data loader behind `uwu demo` and
+    # the benchmarks. One transaction and one audit row (counts only) per call.
+
+    def import_members(self, path: Path | str, *, on_existing: str = "skip",
+                       mapping: dict[str, str] | None = None, dry_run: bool = False,
+                       progress: Callable[[int, int], None] | None = None
+                       ) -> importer.ImportReport:
+        """(supervisors, officers) Import members from a CSV file (format: data/importer.py).
+
+        Every row is validated as the member form validates it; rows already in the vault
+        (same membership number) are skipped or updated (`on_existing`). All accepted rows
+        are written in one transaction with one audit row of counts; a file that cannot
+        be read raises ImportFileError and changes nothing. A dry run reads and checks
+        everything and writes nothing, not even an audit row. `progress(done, total)`
+        reports the fraction of the work done (the units are not rows).
+        """
+        self._require(Permission.IMPORT)
+        if on_existing not in importer.ON_EXISTING:
+            raise ValidationError("Existing members are either skipped or updated.",
+                                  field="on_existing")
+        parsed = importer.read_members(path, today=self._today(), mapping=mapping,
+                                       progress=progress)
+        now = iso(self._clock())
+        if dry_run:
+            with db.read(self._conn()) as conn:
+                return importer.apply(conn, parsed, on_existing=on_existing, now=now,
+                                      origin=self.origin, new_id=uuid7, dry_run=True,
+                                      progress=progress)
+        with self._write("import the members") as conn:
+            report = importer.apply(conn, parsed, on_existing=on_existing, now=now,
+                                    origin=self.origin, new_id=uuid7, progress=progress)
+            self._append(conn, "import", "member", "", "member import, " + report.summary())
+        return report
+
+    def load_synthetic(self, *, member_rows: Iterable[tuple] = (),
+                       case_rows: Iterable[tuple] = (), event_rows: Iterable[tuple] = (),
+                       entry_rows: Iterable[tuple] = (), action_rows: Iterable[tuple] = (),
+                       counts: str = "") -> None:
+        """(officer) Bulk-load SYNTHETIC records made by `uwu_tui.demo` (for `uwu demo` and
+        the benchmarks), in one transaction with one audit row. Rows are tuples in the
+        column order of data/importer.py; the schema's constraints and triggers apply but
+        the form validators do not, so this is never a way in for real member data: that
+        goes through `import_members`."""
+        self._require(Permission.MANAGE_USERS)
+        with self._write("load the synthetic records") as conn:
+            importer.insert_members(conn, member_rows)
+            importer.insert_cases(conn, case_rows)
+            importer.insert_case_events(conn, event_rows)
+            importer.insert_entries(conn, entry_rows)
+            importer.insert_plan_actions(conn, action_rows)
+            self._append(conn, "synthetic load", "vault", self.vault_id,
+                         f"synthetic demo data loaded{': ' + counts if counts else ''}")
+
 
 @dataclass(frozen=True)
 class NoteHit:
     entry: cases.Entry
     member_id: str
     snippet: str
+
+
+@dataclass(frozen=True)
+class CaseRecord:
+    case: Case
+    events: list[CaseEvent]
+    entries: list[Entry]
+    plan_actions: list[PlanAction]
+
+
+@dataclass(frozen=True)
+class SubjectAccess:
+    """Everything held about one member (the subject access report's content)."""
+
+    member: Member
+    cases: list[CaseRecord]
+    consents: list[Consent]
+    disclosures: list[Disclosure]
+    access_log: list[AuditRow]
+    produced_at: str
+    produced_by: str
+
+
+class DisclosureRefused(PermissionDenied):
+    def __init__(self, message: str, problems: list[str]) -> None:
+        super().__init__(message)
+        self.problems = problems
 
 
 @dataclass(frozen=True)

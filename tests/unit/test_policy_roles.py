@@ -27,6 +27,9 @@ TABLE: dict[Permission, tuple[bool, bool, bool]] = {
     P.VIEW_AUDIT:                  (False, False, True),
     P.VERIFY:                      (False, False, True),
     P.BACKUP:                      (False, False, True),
+    P.IMPORT:                      (False, True,  True),   # issue 3: bulk member import
+    P.SUBJECT_ACCESS:              (False, False, True),   # issue 4: SAR export
+    P.RETENTION:                   (False, False, True),   # issue 4: purge, erasure decisions
 }
 ROLE_ORDER = (CASEWORKER, SUPERVISOR, OFFICER)
 

@@ -34,6 +34,9 @@ class Permission(Enum):
     VIEW_AUDIT = "read the audit log"
     VERIFY = "verify the vault"
     BACKUP = "back up the vault"
+    SUBJECT_ACCESS = "export a subject access report"
+    RETENTION = "list and purge records past retention, and decide erasure requests"
+    IMPORT = "import members from a file"
 
 
 _GRANTS: dict[str, frozenset[Permission]] = {
@@ -45,6 +48,7 @@ _GRANTS: dict[str, frozenset[Permission]] = {
             Permission.OPEN_ANY_MEMBER,
             Permission.WRITE_ANY_CASE,
             Permission.HANDLE_INCIDENTS,
+            Permission.IMPORT,
         }
     ),
     OFFICER: frozenset(Permission),
