@@ -25,6 +25,7 @@ from uwu_tui.session import Session
 OFFICER, OFFICER_NAME, OFFICER_PASS = "alice", "Alice Example", "correct violet tractor lamp"
 INITIAL = "initial granite window 77"
 BOB_PASS = "maple harbour evening tide"
+DAN_PASS = "quiet river stone bridge"
 WRONG = "not the right passphrase at all"
 REPO = Path(__file__).resolve().parents[2]
 
@@ -67,8 +68,15 @@ def clean(err: str) -> None:
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """alice (officer); bob (caseworker, still on his initial passphrase); dan (caseworker)."""
     path = tmp_path_factory.mktemp("cli-template") / "vault" / "vault.db"
-    Session.create(path, OFFICER, OFFICER_NAME, OFFICER_PASS).close()
+    admin = Session.create(path, OFFICER, OFFICER_NAME, OFFICER_PASS)
+    admin.add_user("bob", "Bob Example", "caseworker", INITIAL)
+    admin.add_user("dan", "Dan Example", "caseworker", INITIAL)
+    admin.close()
+    dan = Session.open(path, "dan", INITIAL)
+    dan.change_passphrase(INITIAL, DAN_PASS)
+    dan.close()
     return path
 
 
@@ -179,32 +187,36 @@ def test_init_refuses_a_bad_username(tmp_path: Path, name: str) -> None:
 
 def test_user_add_list_role_disable(vault: Path, passfile: Path) -> None:
     code, out, err = run(
-        ["--vault", vault, "--user", OFFICER, "--passphrase-file", "-", "user", "add", "bob",
-         "--role", "caseworker", "--name", "Bob Example", "--new-passphrase-file", "-"],
+        ["--vault", vault, "--user", OFFICER, "--passphrase-file", "-", "user", "add", "erin",
+         "--role", "caseworker", "--name", "Erin Example", "--new-passphrase-file", "-"],
         stdin=io.StringIO(f"{OFFICER_PASS}\n{INITIAL}\n"),
     )
     assert code == 0, err
-    assert "Added 'bob' (caseworker)" in out and "must change" in out
+    assert "Added 'erin' (caseworker)" in out and "must change" in out
     assert INITIAL not in out + err
 
     code, out, err = run(as_alice(vault, passfile, "user", "list"))
     assert code == 0, err
-    lines = out.splitlines()
-    assert lines[0].split() == ["USERNAME", "ROLE", "STATUS", "FULL", "NAME"]
-    assert lines[1].split() == ["alice", "officer", "active", "Alice", "Example"]
-    assert lines[2].split() == ["bob", "caseworker", "active", "Bob", "Example"]
+    lines = [line.split() for line in out.splitlines()]
+    assert lines[0] == ["USERNAME", "ROLE", "STATUS", "FULL", "NAME"]
+    assert lines[1:] == [
+        ["alice", "officer", "active", "Alice", "Example"],
+        ["bob", "caseworker", "active", "Bob", "Example"],
+        ["dan", "caseworker", "active", "Dan", "Example"],
+        ["erin", "caseworker", "active", "Erin", "Example"],
+    ]
 
-    code, out, err = run(as_alice(vault, passfile, "user", "role", "bob", "supervisor"))
+    code, out, err = run(as_alice(vault, passfile, "user", "role", "erin", "supervisor"))
     assert code == 0, err
-    assert "'bob' is now supervisor" in out
+    assert "'erin' is now supervisor" in out
 
-    code, out, err = run(as_alice(vault, passfile, "user", "disable", "bob"))
+    code, out, err = run(as_alice(vault, passfile, "user", "disable", "erin"))
     assert code == 0, err
-    assert "Disabled 'bob'" in out
+    assert "Disabled 'erin'" in out
 
     code, out, _ = run(as_alice(vault, passfile, "user", "list"))
-    assert out.splitlines()[2].split()[:3] == ["bob", "supervisor", "disabled"]
-    code, _, err = run(["--vault", vault, "--user", "bob", "--passphrase-file", "-", "verify"],
+    assert out.splitlines()[4].split()[:3] == ["erin", "supervisor", "disabled"]
+    code, _, err = run(["--vault", vault, "--user", "erin", "--passphrase-file", "-", "verify"],
                        stdin=io.StringIO(INITIAL + "\n"))
     assert code == 3 and "disabled" in err
 
@@ -212,20 +224,20 @@ def test_user_add_list_role_disable(vault: Path, passfile: Path) -> None:
 def test_user_add_asks_twice_for_the_initial_passphrase(vault: Path, passfile: Path) -> None:
     prompt = Prompt(INITIAL, INITIAL)
     code, out, err = run(
-        as_alice(vault, passfile, "user", "add", "bob", "--role", "caseworker", "--name", "Bob Example"),
+        as_alice(vault, passfile, "user", "add", "erin", "--role", "caseworker", "--name", "Erin Example"),
         stdin=Terminal(), prompt=prompt,
     )
     assert code == 0, err
-    assert len(prompt.asked) == 2 and all("bob" in label for label in prompt.asked)
-    KeyFile.load(vault.with_suffix(".keys")).unseal("bob", INITIAL).wipe()
+    assert len(prompt.asked) == 2 and all("erin" in label for label in prompt.asked)
+    KeyFile.load(vault.with_suffix(".keys")).unseal("erin", INITIAL).wipe()
 
     prompt = Prompt(INITIAL, "something else entirely")
     code, _, err = run(
-        as_alice(vault, passfile, "user", "add", "carol", "--role", "caseworker", "--name", "C"),
+        as_alice(vault, passfile, "user", "add", "frank", "--role", "caseworker", "--name", "C"),
         stdin=Terminal(), prompt=prompt,
     )
     assert code == 2 and "do not match" in err
-    assert KeyFile.load(vault.with_suffix(".keys")).slot_for("carol") is None
+    assert KeyFile.load(vault.with_suffix(".keys")).slot_for("frank") is None
 
 
 @pytest.mark.parametrize(
@@ -251,17 +263,11 @@ def test_user_commands_refuse_with_exit_1(vault: Path, passfile: Path, tmp_path:
     assert vault.with_suffix(".keys").read_bytes() == before
 
 
-def test_a_caseworker_cannot_manage_users(vault: Path, passfile: Path, tmp_path: Path) -> None:
-    admin = Session.open(vault, OFFICER, OFFICER_PASS)
-    admin.add_user("bob", "Bob Example", "caseworker", INITIAL)
-    admin.close()
-    bob = Session.open(vault, "bob", INITIAL)
-    bob.change_passphrase(INITIAL, BOB_PASS)
-    bob.close()
-    bobfile = tmp_path / "bob.pass"
-    bobfile.write_text(BOB_PASS + "\n")
-    for command in (["user", "list"], ["user", "disable", "alice"], ["verify"], ["backup", tmp_path / "b.db"]):
-        code, _, err = run(["--vault", vault, "--user", "bob", "--passphrase-file", bobfile, *command])
+def test_a_caseworker_cannot_manage_users(vault: Path, tmp_path: Path) -> None:
+    danfile = tmp_path / "dan.pass"
+    danfile.write_text(DAN_PASS + "\n")
+    for command in (["user", "list"], ["verify"], ["backup", tmp_path / "b.db"]):
+        code, _, err = run(["--vault", vault, "--user", "dan", "--passphrase-file", danfile, *command])
         assert code == 1, command
         clean(err)
         assert "caseworker" in err and "may not" in err
@@ -273,9 +279,7 @@ def test_a_caseworker_cannot_manage_users(vault: Path, passfile: Path, tmp_path:
 
 @pytest.fixture
 def with_bob(vault: Path) -> Path:
-    admin = Session.open(vault, OFFICER, OFFICER_PASS)
-    admin.add_user("bob", "Bob Example", "caseworker", INITIAL)
-    admin.close()
+    """The vault, in which bob still has his initial passphrase."""
     return vault
 
 

@@ -422,7 +422,7 @@ def test_missing_and_folder_key_files(tmp_path: Path) -> None:
 
 
 _SETTINGS = settings(
-    max_examples=30,
+    max_examples=20,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],

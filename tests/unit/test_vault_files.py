@@ -482,15 +482,14 @@ def test_init_makes_private_files_and_folders(tmp_path: Path, mask: int) -> None
         assert mode(item) == 0o600, f"{item.name} is {oct(mode(item))}"
 
 
-@pytest.mark.parametrize("mask", [0o022, 0o077])
-def test_init_in_a_shared_setgid_folder_makes_group_files(tmp_path: Path, mask: int) -> None:
+def test_init_in_a_shared_setgid_folder_makes_group_files(tmp_path: Path) -> None:
     """Shared-server layout: every file the vault uses, lock files too, is 0660 so that the
     other caseworkers' processes (same group) can open and lock it; nothing for others."""
     folder = tmp_path / "shared"
     folder.mkdir()
     os.chmod(folder, 0o2770)
     path = folder / "vault.db"
-    with umask(mask):
+    with umask(0o077):  # as uwu's main() sets it
         _init(path)
         session = Session.open(path, OFFICER, OFFICER_PASS)
         session.add_user("bob", "Bob Example", "caseworker", INITIAL)
