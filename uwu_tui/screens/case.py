@@ -144,8 +144,13 @@ class CaseScreen(VaultAccess, Screen[None]):
         self.query_one("#case-meta", Static).update(self._meta())
 
     def on_mount(self) -> None:
-        self.query_one("#plan", DataTable).add_columns("Done", "Due", "Action", "Owner")
-        self.query_one("#events", DataTable).add_columns("When", "Who", "What", "Reason")
+        # Widths that fit 80 columns (each cell also has one space either side).
+        plan = self.query_one("#plan", DataTable)
+        for label, width in (("Done", 12), ("Due", 10), ("Action", 34), ("Owner", 14)):
+            plan.add_column(label, width=width)
+        events = self.query_one("#events", DataTable)
+        for label, width in (("When", 16), ("Who", 13), ("What", 22), ("Reason", 19)):
+            events.add_column(label, width=width)
         self.query_one(Timeline).focus()
         self._load(self.focus_entry, with_staff=True)
 

@@ -150,10 +150,14 @@ class MemberScreen(VaultAccess, Screen[None]):
         return text
 
     def on_mount(self) -> None:
+        # Widths that fit 80 columns (each cell also has one space either side).
         cases = self.query_one("#member-cases", DataTable)
-        cases.add_columns("Type", "Title", "Status", "Assigned", "Next due")
+        for label, width in (("Type", 17), ("Title", 22), ("Status", 7), ("Assigned", 8),
+                             ("Next due", 10)):
+            cases.add_column(label, width=width)
         history = self.query_one("#member-history", DataTable)
-        history.add_columns("When", "Who", "What", "Summary")
+        for label, width in (("When", 16), ("Who", 8), ("What", 16), ("Summary", 28)):
+            history.add_column(label, width=width)
         self._load()
 
     def on_screen_resume(self) -> None:
@@ -181,7 +185,7 @@ class MemberScreen(VaultAccess, Screen[None]):
         table = self.query_one("#member-cases", DataTable)
         table.clear()
         for case in message.cases:
-            table.add_row(Text(clean(case.case_type)), Text(clean(case.title)),
+            table.add_row(Text(clean(case.case_type).capitalize()), Text(clean(case.title)),
                           Text(clean(case.status)), Text(clean(case.assigned_to)),
                           Text(uk_date(case.next_action_due)), key=case.id)
         hint = ("Enter opens the highlighted case; c opens a new case." if message.cases
