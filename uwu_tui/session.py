@@ -534,12 +534,24 @@ class Session:
 
     def _facts(self, conn: db.Connection, member_id: str) -> access.Facts:
         username = self.user.username
+        assigned = cases.is_assigned(conn, username, member_id)
+        if not assigned and self.user.role == roles.CASEWORKER:
+            assigned = self._made_recently(conn, member_id)
         return access.Facts(
             role=self.user.role,
-            assigned=cases.is_assigned(conn, username, member_id),
+            assigned=assigned,
             conflict=conflicts.is_blocked(conn, username, member_id),
             break_glass=grants.live(conn, username, member_id, iso(self._clock())) is not None,
         )
+
+    def _made_recently(self, conn: db.Connection, member_id: str) -> bool:
+        """A caseworker who made a member record works on it (corrects it, opens its first
+        case) for as long as a break-glass would last. The audit chain, not a grant's
+        free-text reason, says who made it."""
+        since = iso(self._clock() - access.BREAK_GLASS_DURATION)
+        made = audit.query(conn, username=self.user.username, action="create",
+                           entity="member", entity_id=member_id, limit=1)
+        return bool(made) and made[0].at > since
 
     def _require_member_access(self, conn: db.Connection, member_id: str) -> access.Access:
         decision = access.member_access(self._facts(conn, member_id))
