@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 from conftest import OFFICER, OFFICER_NAME, OFFICER_PASS
-from test_app_support import (
+from test_app_support import (  # cheap_kdf: autouse, see test_app_support
     SIZE,
+    cheap_kdf,
     fill,
     make_app,
     message,
@@ -52,11 +53,12 @@ def recent(vault: Path, count: int) -> list[str]:
 
 async def test_ctrl_l_locks_and_the_lock_screen_shows_no_data(vault_path: Path) -> None:
     app = make_app(vault_path, OFFICER)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await sign_in(pilot, OFFICER, OFFICER_PASS)
         await wait_screen(pilot, HomeScreen)
-        assert OFFICER_NAME in screen_text(app)
-        app.notify(f"Saved {OFFICER_NAME}")  # a toast must not float over the lock screen
+        app.notify(f"Saved {OFFICER_NAME}", timeout=30)  # must not float over the lock screen
+        await pilot.pause()
+        assert f"Saved {OFFICER_NAME}" in screen_text(app)
         await pilot.press("ctrl+l")
         lock = await wait_screen(pilot, LockScreen)
         await wait_for(pilot, lambda: app.session.locked, what="the session to lock")

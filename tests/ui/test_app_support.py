@@ -2,6 +2,13 @@
 
 Imported as a sibling module (pytest's default "prepend" import mode puts
 tests/ui on sys.path for the test modules in it).
+
+`cheap_kdf` is an autouse fixture for every module that imports it: it lowers the
+Argon2id floor for the vaults those tests make (conftest's included, as autouse
+fixtures run first). UI tests check screens, not key derivation; at the real cost
+(64 MiB, t=3, p=4: ~0.3 s of CPU each, several per test) the UI suite would spend
+most of its time in Argon2. The real parameters are covered by the unit tests of the
+keyslots and by tests/ui/test_snapshots.py, whose sign-in runs at full cost.
 """
 
 from __future__ import annotations
@@ -10,6 +17,7 @@ import io
 from pathlib import Path
 from typing import Any, Callable
 
+import pytest
 from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import Input
@@ -18,6 +26,16 @@ from uwu_tui.app import UwuApp
 from uwu_tui.config import Settings
 
 SIZE = (80, 24)
+
+#: The smallest Argon2id parameters the library accepts: for UI tests only.
+CHEAP_ARGON2 = {"m": 8, "t": 1, "p": 1}
+
+
+@pytest.fixture(autouse=True)
+def cheap_kdf(monkeypatch: pytest.MonkeyPatch) -> None:
+    from uwu_tui.data import keyslots
+
+    monkeypatch.setattr(keyslots, "ARGON2_FLOOR", CHEAP_ARGON2)
 
 
 def make_app(vault: Path, username: str | None = None, *, idle_lock_minutes: float = 60.0,

@@ -13,8 +13,9 @@ from conftest import (
     OFFICER_NAME,
     OFFICER_PASS,
 )
-from test_app_support import (
+from test_app_support import (  # cheap_kdf: autouse, see test_app_support
     SIZE,
+    cheap_kdf,
     add_staff,
     fill,
     make_app,

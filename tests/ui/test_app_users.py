@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 from conftest import CASEWORKER, CASEWORKER_INITIAL, CASEWORKER_NAME, OFFICER, OFFICER_PASS
-from test_app_support import (
+from test_app_support import (  # cheap_kdf: autouse, see test_app_support
     SIZE,
+    cheap_kdf,
     add_staff,
     fill,
     make_app,

@@ -6,18 +6,17 @@ import getpass
 import os
 from pathlib import Path
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Input, Static
+from textual.widgets import Button, Footer, Header, Input
 
 from uwu_tui.errors import UnknownUser
 from uwu_tui.session import Session
-from uwu_tui.widgets.form import FormMessage, field_row
+from uwu_tui.widgets.form import FormMessage, field_row, info_row
 from uwu_tui.widgets.passphrase_input import PassphraseInput
 from uwu_tui.widgets.vault_thread import VaultAccess, one_line
 
@@ -70,8 +69,7 @@ class UnlockScreen(VaultAccess, Screen[None]):
         with Center():
             with Vertical(classes="panel", id="unlock-panel") as panel:
                 panel.border_title = "Sign in"
-                yield Static(Text(f"Vault  {shown_path(self.uwu.vault_path)}"), id="vault-path",
-                             classes="muted", markup=False)
+                yield info_row("Vault", shown_path(self.uwu.vault_path), id="vault-path")
                 yield field_row("Username", Input(self._username, id="username",
                                                   placeholder="your username"))
                 yield field_row("Passphrase", PassphraseInput(id="passphrase"))

@@ -11,12 +11,19 @@ from textual.widgets import Label, Static
 
 from uwu_tui.display import clean
 
-__all__ = ["FormMessage", "field_row"]
+__all__ = ["FormMessage", "field_row", "info_row"]
 
 
 def field_row(label: str, widget: Widget) -> Horizontal:
     """A row: a fixed-width label, then the field (styled by ``.field`` in app.tcss)."""
     return Horizontal(Label(label, classes="field-label", markup=False), widget, classes="field")
+
+
+def info_row(label: str, value: str, *, id: str | None = None) -> Horizontal:
+    """A read-only row aligned with the fields: label, then `value` as plain text."""
+    return Horizontal(Label(label, classes="field-label", markup=False),
+                      Static(Text(clean(value)), classes="info-value", markup=False, id=id),
+                      classes="field info")
 
 
 class FormMessage(Static):
