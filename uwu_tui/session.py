@@ -776,7 +776,11 @@ class Session:
         title = validate.text(title, "title", required=True)
         assignee = assigned_to or self.user.username
         conn = self._conn()
-        self._require_member_access(conn, member_id)
+        if self._require_member_access(conn, member_id) is access.Access.BREAK_GLASS:
+            # Break-glass is for reading: a case of one's own would turn it into lasting,
+            # writable access to the member and all their cases.
+            raise PermissionDenied("Break-glass access is for reading only: ask a supervisor "
+                                   "to open a case for this member.")
         if self.user.role == roles.CASEWORKER and assignee != self.user.username:
             raise PermissionDenied("Caseworkers open cases for themselves; ask a supervisor "
                                    "to assign a colleague.")
