@@ -53,6 +53,10 @@ async def test_help_lists_the_keys_of_the_screen_below(vault_path: Path) -> None
         rows = help_rows(await wait_screen(pilot, HelpScreen))
         assert {"Add", "Disable", "Role", "Back"} <= set(rows)
         assert "Passphrase" not in rows
+        await pilot.press("escape")  # closes help
+        await wait_screen(pilot, UsersScreen)
+        await pilot.press("escape")  # back home
+        await wait_for(pilot, lambda: app.screen is home)
 
 
 async def test_question_mark_in_a_passphrase_is_typed_not_help(vault_path: Path) -> None:

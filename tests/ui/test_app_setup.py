@@ -118,12 +118,15 @@ async def test_setup_rejects_a_bad_username(tmp_path: Path) -> None:
 
 async def test_setup_shows_the_vault_path_with_home_as_tilde(isolated_home: Path) -> None:
     vault = isolated_home / "data" / "uwu" / "vault.db"
-    app = make_app(vault)
+    app = make_app(vault, OFFICER)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_screen(pilot, SetupScreen)
+        screen = await wait_screen(pilot, SetupScreen)
         text = screen_text(app)
         assert "~/data/uwu/vault.db" in text
         assert str(isolated_home) not in text
+        # --user pre-fills the username; the focus starts at the first empty field.
+        assert screen.query_one("#username", Input).value == OFFICER
+        assert app.focused is screen.query_one("#full-name")
 
 
 async def test_setup_gives_live_feedback_while_typing(tmp_path: Path) -> None:

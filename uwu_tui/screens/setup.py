@@ -46,7 +46,7 @@ def form_problems(username: str, full_name: str, passphrase: str, again: str) ->
 
 class SetupScreen(VaultAccess, Screen[None]):
     SCREEN_LABEL = "Set up"
-    AUTO_FOCUS = "#username"
+    AUTO_FOCUS = None
     BINDINGS = [Binding("ctrl+s", "submit", "Create vault", id="setup.submit")]
 
     class VaultCreated(Message):
@@ -83,6 +83,10 @@ class SetupScreen(VaultAccess, Screen[None]):
             with Horizontal(classes="buttons"):
                 yield Button("Create vault", id="create", variant="primary", compact=True)
         yield Footer()
+
+    def on_mount(self) -> None:
+        # --user pre-fills the username: start at the first empty field.
+        self.query_one("#full-name" if self._username else "#username", Input).focus()
 
     def _values(self) -> tuple[str, str, str, str]:
         return tuple(self.query_one(name, Input).value for name in _FIELDS)  # type: ignore[return-value]
