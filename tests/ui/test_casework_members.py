@@ -306,3 +306,36 @@ async def test_new_case_caseworker_can_only_assign_themselves(staff_vault: Path)
         assert [value for _, value in assignee._options] == [CASEWORKER]
     bob.close()
     officer.close()
+
+
+async def test_mark_verified_today_and_edit_cancel_asks_first(staff_vault: Path) -> None:
+    from conftest import FIXED_NOW
+
+    from uwu_tui.widgets.confirm import ConfirmScreen
+
+    session = open_session(staff_vault, OFFICER, fixed=True)
+    member = session.open_member(add_member(session, "M90001", "Tomasz", "Wójcik").id)
+    app = CaseworkHost(session, lambda: MemberScreen(member))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await wait_screen(pilot, MemberScreen)
+        await wait_for(pilot, lambda: screen.loaded)
+        assert "Verified     never" in screen_text(app)
+        await pilot.press("v")
+        await wait_for(pilot, lambda: screen.member.last_verified is not None)
+        assert f"Verified     {FIXED_NOW:%d/%m/%Y}" in screen_text(app)
+
+        await pilot.press("e")
+        form = await wait_screen(pilot, MemberFormScreen)
+        await fill(pilot, "#f-language", "Polish")
+        await pilot.press("escape")  # typed something: asks before throwing it away
+        await wait_screen(pilot, ConfirmScreen)
+        await pilot.press("n")  # keep editing
+        await wait_screen(pilot, MemberFormScreen)
+        assert form.values()["language"] == "Polish"
+        await pilot.press("ctrl+s")
+        await wait_screen(pilot, MemberScreen)
+        await wait_for(pilot, lambda: screen.member.language == "Polish")
+    stored = session.open_member(member.id)
+    assert (stored.last_verified, stored.language) == (FIXED_NOW.date().isoformat(), "Polish")
+    assert stored.version == member.version + 2
+    session.close()

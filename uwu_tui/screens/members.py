@@ -36,6 +36,9 @@ class MembersScreen(VaultAccess, Screen[None]):
     TITLE = "Members"
     PAGE = 100
     SEARCH_LIMIT = 50
+    #: One letter matches a large part of 100,000 members and ranking them takes long
+    #: enough to hold up the next keystroke's query; search from two characters.
+    MIN_QUERY = 2
 
     BINDINGS = [
         Binding("escape", "back", "Back", id="members.back"),
@@ -49,12 +52,16 @@ class MembersScreen(VaultAccess, Screen[None]):
         """Rows for query number `seq`: a new list, or the next directory page."""
 
         def __init__(self, seq: int, rows: list[DirectoryEntry], *, append: bool,
-                     has_more: bool, total: int | None = None) -> None:
+                     has_more: bool) -> None:
             super().__init__()
             self.seq = seq
             self.rows = rows
             self.append = append
             self.has_more = has_more
+
+    class Counted(Message):
+        def __init__(self, total: int) -> None:
+            super().__init__()
             self.total = total
 
     class SearchFailed(Message):
@@ -68,6 +75,7 @@ class MembersScreen(VaultAccess, Screen[None]):
         self._seq = 0
         self._query = ""
         self._total: int | None = None
+        self.shown_seq = 0  # the query whose rows are on screen
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -91,11 +99,17 @@ class MembersScreen(VaultAccess, Screen[None]):
     def _start_query(self, value: str) -> None:
         self._seq += 1
         self._query = value.strip()
+        if 0 < len(self._query) < self.MIN_QUERY:
+            self.query_one(MemberList).set_rows([])
+            self._status("Keep typing: a search needs at least two characters.")
+            return
         self._status("Searching…" if self._query else "Loading the directory…")
         if self._query:
             self._search(self._seq, self._query)
         else:
             self._load_page(self._seq, None)
+            if self._total is None:
+                self._count()
 
     @work(exclusive=True, group="members", exit_on_error=False)
     async def _search(self, seq: int, text: str) -> None:
@@ -110,29 +124,39 @@ class MembersScreen(VaultAccess, Screen[None]):
     @work(exclusive=True, group="members", exit_on_error=False)
     async def _load_page(self, seq: int, after: tuple[str, str, str] | None) -> None:
         try:
-            session = self.session
-            total = None
-            if after is None and self._total is None:
-                total = await self.call(session.member_count)
-            rows = await self.call(session.member_page, after, self.PAGE)
+            rows = await self.call(self.session.member_page, after, self.PAGE)
         except Exception as error:
             self.post_message(self.SearchFailed(seq, one_line(error)))
             return
         self.post_message(self.MembersFound(seq, rows, append=after is not None,
-                                            has_more=len(rows) == self.PAGE, total=total))
+                                            has_more=len(rows) == self.PAGE))
+
+    @work(exclusive=True, group="members-count", exit_on_error=False)
+    async def _count(self) -> None:
+        """The directory's size for the status line; after the first page, not before it."""
+        try:
+            total = await self.call(self.session.member_count)
+        except Exception:
+            return  # the status line just says less
+        self.post_message(self.Counted(total))
 
     @on(MembersFound)
     def _members_found(self, message: MembersFound) -> None:
         if message.seq != self._seq:
             return  # an answer to an older query: the newer one is on its way
-        if message.total is not None:
-            self._total = message.total
+        self.shown_seq = message.seq
         member_list = self.query_one(MemberList)
         if message.append:
             member_list.add_rows(message.rows, has_more=message.has_more)
         else:
             member_list.set_rows(message.rows, has_more=message.has_more)
         self._describe()
+
+    @on(Counted)
+    def _counted(self, message: Counted) -> None:
+        self._total = message.total
+        if not self._query:
+            self._describe()
 
     @on(SearchFailed)
     def _search_failed(self, message: SearchFailed) -> None:
