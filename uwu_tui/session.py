@@ -21,7 +21,11 @@ from typing import Callable, Iterable, Iterator
 
 from uwu_tui.data import (
     attempts, audit, cases, conflicts, consents, db, files, grants, inbox, members, purge, schema,
-    users,
+    registers, users,
+)
+from uwu_tui.data.conflicts import Conflict
+from uwu_tui.data.registers import (
+    Breach, BreachAction, BreachAmendment, Incident, IncidentNote, Supervision, Training,
 )
 from uwu_tui.data.consents import Consent, Disclosure, ErasureRequest
 from uwu_tui.data.purge import RetentionCandidate
@@ -49,6 +53,7 @@ from uwu_tui.errors import (
     WrongPassphrase,
 )
 from uwu_tui.policy import access, accounts, disclosure, retention, roles, validate
+from uwu_tui.policy import breach as breach_policy
 from uwu_tui.policy.passphrase import passphrase_problems
 from uwu_tui.policy.roles import Permission
 
@@ -59,7 +64,9 @@ __all__ = [
     "AuditRow", "Case", "CaseEvent", "CaseRecord", "Consent", "DirectoryEntry", "Disclosure",
     "DisclosureRefused", "Entry", "ErasureRequest", "HomeSummary", "Identity", "InboxItem",
     "Member", "NoteHit", "PlanAction", "RetentionCandidate", "Session", "SubjectAccess", "User",
-    "VerifyResult",
+    "VerifyResult", "Breach", "BreachAction", "BreachAmendment", "BreachDetail", "BreachSummary",
+    "Conflict", "Incident", "IncidentDetail", "IncidentNote", "Supervision", "Training",
+    "TrainingAlert",
 ]
 
 
@@ -69,6 +76,11 @@ def utc_now() -> datetime:
 
 def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds")
+
+
+def typed_time(value: object, field: str = "occurred_at") -> str:
+    """A date and time as a person typed it (their local time), stored as UTC ISO."""
+    return iso(datetime.fromisoformat(validate.parse_datetime(value, field)))
 
 
 def check_new_passphrase(passphrase: str, username: str) -> None:
@@ -734,6 +746,8 @@ class Session:
                                     current=latest)
             self._append(conn, "update", "member", member_id,
                          "changed " + ", ".join(sorted(changed)))
+            if "employer" in changed:
+                self._recheck_employer_conflicts(conn, member_id, str(changed["employer"]))
         updated = members.get(conn, member_id)
         assert updated is not None
         return updated
@@ -803,6 +817,9 @@ class Session:
         if not access.may_be_assigned(conflict=blocked, active=target.active):
             why = "has a conflict of interest with this member" if blocked else "is disabled"
             raise PermissionDenied(f"The case cannot be assigned to '{username}': they {why}.")
+        if self._pending_conflicts(conn, username, member_id):
+            raise PermissionDenied(f"The case cannot be assigned to '{username}' yet: they "
+                                   "declared a conflict touching this member that awaits review.")
 
     def set_case_status(self, case_id: str, expected_version: int, status: str,
                         reason: str) -> cases.Case:
@@ -881,8 +898,7 @@ class Session:
         now = self._clock()
         # A typed time is local time (as the user reads the clock); store it in UTC like
         # "now", so that the future check and the timeline order compare like with like.
-        when = (iso(datetime.fromisoformat(validate.parse_datetime(occurred_at)))
-                if occurred_at else iso(now))
+        when = typed_time(occurred_at) if occurred_at else iso(now)
         if when > iso(now + timedelta(minutes=5)) and occurred_at:
             raise ValidationError("An entry cannot record something that has not happened yet.",
                                   field="occurred_at")
@@ -1155,7 +1171,7 @@ class Session:
         legal_citation = validate.text(legal_citation, "legal_citation")
         detail = validate.text(detail, "detail", multiline=True)
         now = self._clock()
-        when = validate.parse_datetime(disclosed_at) if disclosed_at else iso(now)
+        when = typed_time(disclosed_at, "disclosed_at") if disclosed_at else iso(now)
         on = date.fromisoformat(when[:10])
         chosen = consents.consent(conn, consent_id) if consent_id else None
         if case_id is not None:
@@ -1332,6 +1348,592 @@ class Session:
                 raise ConflictError("That request was already decided or changed.")
             self._append(conn, "update", "erasure request", request_id, "erasure refused")
 
+    # ==== breaches, incidents, conflicts, supervision, training, live inbox (issue 5) ====
+
+    # ---- breaches ----------------------------------------------------------------------
+
+    def report_breach(self, *, discovered_at: object, description: str,
+                      member_ids: list[str] | None = None, members_unknown: bool = False,
+                      data_categories: list[str] | None = None,
+                      containment: str = "") -> registers.Breach:
+        """Anyone may report a breach; it reaches every officer's inbox at once."""
+        self._require(Permission.REPORT)
+        now = self._clock()
+        discovered = typed_time(discovered_at, "discovered_at")
+        if discovered > iso(now + timedelta(minutes=5)):
+            raise ValidationError("A breach cannot be discovered in the future.",
+                                  field="discovered_at")
+        description = validate.text(description, "description", required=True, multiline=True)
+        containment = validate.text(containment, "containment", multiline=True)
+        categories = [validate.choice(c, "data_categories", breach_policy.DATA_CATEGORIES)
+                      for c in (data_categories or [])]
+        chosen = sorted(set(member_ids or []))
+        if not chosen and not members_unknown:
+            raise ValidationError("Pick the members affected, or say they are not known yet.",
+                                  field="members")
+        conn = self._conn()
+        for member_id in chosen:
+            if members.directory_entry(conn, member_id) is None:
+                raise ValidationError("One of the chosen members no longer exists.",
+                                      field="members")
+        breach_id = uuid7()
+        stamp = iso(now)
+        with self._write("save the breach report") as conn:
+            reference = registers.next_reference(conn, "breach", "BR", now.year)
+            registers.insert_breach(conn, {
+                "id": breach_id, "reference": reference, "reported_by": self.user.username,
+                "reported_at": stamp, "discovered_at": discovered, "description": description,
+                "data_categories": ", ".join(categories), "containment": containment,
+                "members_unknown": int(members_unknown), "created_at": stamp,
+                "updated_at": stamp, "origin": self.origin,
+            })
+            registers.add_breach_members(conn, breach_id, chosen)
+            self._append(conn, "report breach", "breach", breach_id,
+                         f"breach {reference} reported, {len(chosen)} member(s) named")
+            self._post(conn, to_role=roles.OFFICER, kind="breach", entity="breach",
+                       entity_id=breach_id, urgent=True,
+                       summary=f"Breach {reference} reported by {self.user.username}: "
+                               "the 72-hour regulator clock is running")
+        saved = registers.breach(conn, breach_id)
+        assert saved is not None
+        return saved
+
+    def breaches(self, status: str | None = None) -> list[registers.Breach]:
+        """(officer) The breach register."""
+        self._require(Permission.BREACH_REGISTER)
+        return registers.breaches(self._conn(), status=status)
+
+    def my_breach_reports(self) -> list[registers.Breach]:
+        """The breaches I reported, with their status (never the disciplinary outcome)."""
+        self._require_ready()
+        return [b.without_discipline()
+                for b in registers.breaches(self._conn(), reported_by=self.user.username)]
+
+    def breach_detail(self, breach_id: str) -> BreachDetail:
+        self._require(Permission.BREACH_REGISTER)
+        conn = self._conn()
+        item = self._breach(conn, breach_id)
+        named = [members.directory_entry(conn, m)
+                 for m in registers.breach_member_ids(conn, breach_id)]
+        self._audit("view", "breach", breach_id, f"breach {item.reference} opened")
+        return BreachDetail(item, registers.amendments(conn, breach_id),
+                            registers.actions(conn, breach_id), [m for m in named if m])
+
+    def _breach(self, conn: db.Connection, breach_id: str) -> registers.Breach:
+        item = registers.breach(conn, breach_id)
+        if item is None:
+            raise ValidationError("That breach report no longer exists.")
+        return item
+
+    def breach_clock(self, item: registers.Breach) -> breach_policy.RegulatorClock:
+        return breach_policy.regulator_clock(
+            _parse_moment(item.effective_discovered_at), self._clock(),
+            notified=item.regulator_notified_at is not None, decision=item.regulator_decision)
+
+    def amend_breach(self, breach_id: str, field: str, new_value: object,
+                     reason: str) -> registers.BreachAmendment:
+        """(officer) Correct the discovery time or the description: an amendment with a
+        reason; the report as made stays."""
+        self._require(Permission.BREACH_REGISTER)
+        field = validate.choice(field, "field", ("discovered_at", "description"))
+        value = (typed_time(new_value, "discovered_at") if field == "discovered_at"
+                 else validate.text(new_value, "description", required=True, multiline=True))
+        reason = validate.reason(reason)
+        conn = self._conn()
+        item = self._breach(conn, breach_id)
+        amendment = registers.BreachAmendment(uuid7(), breach_id, field, str(value), reason,
+                                              iso(self._clock()), self.user.username)
+        with self._write("save the amendment") as conn:
+            registers.add_amendment(conn, amendment, self.origin)
+            self._append(conn, "amend", "breach", breach_id,
+                         f"breach {item.reference}: {field} amended")
+        return amendment
+
+    _BREACH_FIELDS = ("risk", "risk_rationale", "regulator_decision", "regulator_reason",
+                      "regulator_notified_at", "regulator_reference", "late_reason",
+                      "members_notified_at", "members_notice_reason", "outcome",
+                      "disciplinary_outcome")
+
+    def update_breach(self, breach_id: str, expected_version: int,
+                      **changes: object) -> registers.Breach:
+        """(officer) Record the assessment, the regulator decision and notification, member
+        notification, outcome and disciplinary outcome. A regulator notification more than
+        72 hours after discovery needs a late reason."""
+        self._require(Permission.BREACH_REGISTER)
+        unknown = set(changes) - set(self._BREACH_FIELDS)
+        if unknown:
+            raise ValidationError(f"Unknown breach field: {sorted(unknown)[0]}.")
+        checked: dict[str, object] = {}
+        for name, value in changes.items():
+            if name == "risk":
+                checked[name] = validate.choice(value, name, breach_policy.RISKS) if value else None
+            elif name == "regulator_decision":
+                checked[name] = (validate.choice(value, name, (breach_policy.NOTIFY,
+                                                              breach_policy.DO_NOT_NOTIFY))
+                                 if value else None)
+            elif name in ("regulator_notified_at", "members_notified_at"):
+                checked[name] = typed_time(value, name) if value else None
+            else:
+                checked[name] = validate.text(value, name, multiline=True)
+        conn = self._conn()
+        item = self._breach(conn, breach_id)
+        if item.status == breach_policy.CLOSED:
+            raise PermissionDenied("This breach is closed: its record can no longer change.")
+        merged = {name: checked.get(name, getattr(item, name)) for name in self._BREACH_FIELDS}
+        notified = merged["regulator_notified_at"]
+        if notified and breach_policy.notification_is_late(
+                _parse_moment(item.effective_discovered_at), _parse_moment(str(notified))) \
+                and len(str(merged["late_reason"]).strip()) < 10:
+            raise ValidationError("The regulator was told more than 72 hours after discovery: "
+                                  "record the reason for the delay.", field="late_reason")
+        if notified and merged["regulator_decision"] != breach_policy.NOTIFY:
+            raise ValidationError("Record the decision to notify the regulator first.",
+                                  field="regulator_decision")
+        if not checked:
+            return item
+        now = iso(self._clock())
+        with self._write("save the breach") as conn:
+            if not registers.update_breach(conn, breach_id, expected_version, checked, now):
+                raise ConflictError("Someone else changed this breach since you opened it.",
+                                    current=registers.breach(conn, breach_id))
+            self._append(conn, "update", "breach", breach_id,
+                         f"breach {item.reference}: " + ", ".join(sorted(checked)))
+        return self._breach(conn, breach_id)
+
+    def move_breach(self, breach_id: str, expected_version: int,
+                    target: str) -> registers.Breach:
+        """(officer) reported -> investigating -> actions -> closed, each step checked."""
+        self._require(Permission.BREACH_REGISTER)
+        conn = self._conn()
+        item = self._breach(conn, breach_id)
+        facts = breach_policy.BreachFacts(
+            status=item.status, risk=item.risk, risk_rationale=item.risk_rationale,
+            regulator_decision=item.regulator_decision, regulator_reason=item.regulator_reason,
+            regulator_notified=item.regulator_notified_at is not None,
+            members_notified=item.members_notified_at is not None,
+            members_notice_reason=item.members_notice_reason,
+            open_actions=item.open_actions, outcome=item.outcome)
+        problems = breach_policy.transition_problems(facts, target)
+        if problems:
+            raise ValidationError(" ".join(problems), field="status")
+        now = iso(self._clock())
+        changes: dict[str, object] = {"status": target,
+                                      "closed_at": now if target == breach_policy.CLOSED else None}
+        with self._write("move the breach") as conn:
+            if not registers.update_breach(conn, breach_id, expected_version, changes, now):
+                raise ConflictError("Someone else changed this breach since you opened it.",
+                                    current=registers.breach(conn, breach_id))
+            self._append(conn, "update", "breach", breach_id,
+                         f"breach {item.reference}: {item.status} -> {target}")
+        return self._breach(conn, breach_id)
+
+    def add_breach_action(self, breach_id: str, description: str, owner: str,
+                          due: object) -> registers.BreachAction:
+        self._require(Permission.BREACH_REGISTER)
+        description = validate.text(description, "description", required=True)
+        due_date = validate.parse_date(due, "due", required=True)
+        conn = self._conn()
+        item = self._breach(conn, breach_id)
+        if item.status == breach_policy.CLOSED:
+            raise PermissionDenied("This breach is closed.")
+        if users.get(conn, owner) is None:
+            raise ValidationError(f"There is no account '{owner}'.", field="owner")
+        action = registers.BreachAction(uuid7(), breach_id, description, owner, str(due_date),
+                                        None, 1)
+        with self._write("save the corrective action") as conn:
+            registers.insert_action(conn, action, iso(self._clock()), self.origin)
+            self._append(conn, "create", "breach action", action.id,
+                         f"corrective action on breach {item.reference}, due {due_date}")
+        return action
+
+    def set_breach_action_done(self, action_id: str, expected_version: int,
+                               done: bool = True) -> registers.BreachAction:
+        self._require(Permission.BREACH_REGISTER)
+        conn = self._conn()
+        action = registers.action(conn, action_id)
+        if action is None:
+            raise ValidationError("That corrective action no longer exists.")
+        now = iso(self._clock())
+        with self._write("save the corrective action") as conn:
+            if not registers.set_action_done(conn, action_id, expected_version,
+                                             now if done else None, now):
+                raise ConflictError("Someone else changed this action since you opened it.")
+            self._append(conn, "update", "breach action", action_id,
+                         "marked done" if done else "reopened")
+        saved = registers.action(conn, action_id)
+        assert saved is not None
+        return saved
+
+    def breach_summary(self) -> BreachSummary:
+        """(officer) For Executive Committee meetings: counts by status and month, time
+        from discovery to report and to close. No member personal data."""
+        self._require(Permission.BREACH_REGISTER)
+        items = registers.breaches(self._conn())
+        by_status = {status: 0 for status in breach_policy.STATUSES}
+        by_month: dict[str, int] = {}
+        to_report: list[float] = []
+        to_close: list[float] = []
+        late = 0
+        for b in items:
+            by_status[b.status] = by_status.get(b.status, 0) + 1
+            month = b.effective_discovered_at[:7]
+            by_month[month] = by_month.get(month, 0) + 1
+            discovered = _parse_moment(b.effective_discovered_at)
+            to_report.append((_parse_moment(b.reported_at) - discovered).total_seconds() / 3600)
+            if b.closed_at:
+                to_close.append((_parse_moment(b.closed_at) - discovered).total_seconds() / 86400)
+            if b.regulator_notified_at and breach_policy.notification_is_late(
+                    discovered, _parse_moment(b.regulator_notified_at)):
+                late += 1
+        return BreachSummary(total=len(items), by_status=by_status,
+                             by_month=dict(sorted(by_month.items())),
+                             hours_to_report=to_report, days_to_close=to_close,
+                             late_notifications=late, produced_at=iso(self._clock()))
+
+    def export_breach_summary(self, dest: Path | str) -> Path:
+        """(officer) The summary as Markdown, 0600; audited as an export."""
+        from uwu_tui.reports import breach_summary
+
+        summary = self.breach_summary()
+        target = Path(os.path.abspath(os.path.expanduser(str(dest))))
+        if target.is_dir():
+            target = target / f"breach-summary-{self._today().isoformat()}.md"
+        if target.exists():
+            raise ValidationError(f"{target} already exists: choose a new name.")
+        files.make_private_folder(target.parent)
+        try:
+            files.create_private_file(target)
+        except FileExistsError:
+            raise ValidationError(f"{target} already exists: choose a new name.") from None
+        files.atomic_write(target, breach_summary.render_markdown(summary).encode("utf-8"))
+        self._audit("export", "breach summary", "", "breach summary exported (no personal data)")
+        return target
+
+    # ---- incidents ------------------------------------------------------------------------
+
+    def report_incident(self, kind: str, description: str, *, member_id: str | None = None,
+                        case_id: str | None = None) -> registers.Incident:
+        """A member-safety or ethical concern, to every supervisor's inbox at once."""
+        self._require(Permission.REPORT)
+        kind = validate.choice(kind, "kind", ("member safety", "ethical concern"))
+        description = validate.text(description, "description", required=True, multiline=True)
+        conn = self._conn()
+        if case_id is not None:
+            case = self._case(conn, case_id)
+            member_id = member_id or case.member_id
+        if member_id is not None and members.directory_entry(conn, member_id) is None:
+            raise ValidationError("That member no longer exists.", field="member")
+        now = self._clock()
+        incident_id = uuid7()
+        with self._write("save the incident report") as conn:
+            reference = registers.next_reference(conn, "incident", "IN", now.year)
+            registers.insert_incident(conn, registers.Incident(
+                incident_id, reference, self.user.username, iso(now), kind, member_id, case_id,
+                description, None, "reported", "", None, 1), iso(now), self.origin)
+            self._append(conn, "report incident", "incident", incident_id,
+                         f"incident {reference} ({kind}) reported")
+            self._post(conn, to_role=roles.SUPERVISOR, kind="incident", entity="incident",
+                       entity_id=incident_id, urgent=kind == "member safety",
+                       summary=f"Incident {reference} ({kind}) reported by {self.user.username}")
+        saved = registers.incident(conn, incident_id)
+        assert saved is not None
+        return saved
+
+    def incidents(self, open_only: bool = False) -> list[registers.Incident]:
+        """(supervisors, officers) Every incident."""
+        self._require(Permission.HANDLE_INCIDENTS)
+        return registers.incidents(self._conn(), open_only=open_only)
+
+    def my_incident_reports(self) -> list[registers.Incident]:
+        """The incidents I reported, with their status and resolution."""
+        self._require_ready()
+        return registers.incidents(self._conn(), reported_by=self.user.username)
+
+    def incident_detail(self, incident_id: str) -> IncidentDetail:
+        self._require(Permission.HANDLE_INCIDENTS)
+        conn = self._conn()
+        item = self._incident(conn, incident_id)
+        self._audit("view", "incident", incident_id, f"incident {item.reference} opened")
+        return IncidentDetail(item, registers.incident_notes(conn, incident_id))
+
+    def _incident(self, conn: db.Connection, incident_id: str) -> registers.Incident:
+        item = registers.incident(conn, incident_id)
+        if item is None:
+            raise ValidationError("That incident no longer exists.")
+        return item
+
+    def take_incident(self, incident_id: str, expected_version: int) -> registers.Incident:
+        """(supervisor) Take an incident in hand."""
+        self._require(Permission.HANDLE_INCIDENTS)
+        return self._update_incident(incident_id, expected_version,
+                                     {"handled_by": self.user.username, "status": "in hand"},
+                                     "taken in hand")
+
+    def add_incident_note(self, incident_id: str, body: str) -> registers.IncidentNote:
+        """(supervisor) Record an action taken on the incident."""
+        self._require(Permission.HANDLE_INCIDENTS)
+        body = validate.text(body, "body", required=True, multiline=True)
+        conn = self._conn()
+        item = self._incident(conn, incident_id)
+        note = registers.IncidentNote(uuid7(), incident_id, iso(self._clock()),
+                                      self.user.username, body)
+        with self._write("save the note") as conn:
+            registers.add_incident_note(conn, note, self.origin)
+            self._append(conn, "update", "incident", incident_id,
+                         f"incident {item.reference}: action recorded")
+        return note
+
+    def resolve_incident(self, incident_id: str, expected_version: int,
+                         resolution: str) -> registers.Incident:
+        self._require(Permission.HANDLE_INCIDENTS)
+        resolution = validate.reason(resolution, field="resolution")
+        return self._update_incident(
+            incident_id, expected_version,
+            {"status": "resolved", "resolution": resolution, "resolved_at": iso(self._clock()),
+             "handled_by": self.user.username}, "resolved")
+
+    def _update_incident(self, incident_id: str, expected_version: int,
+                         changes: dict[str, object], what: str) -> registers.Incident:
+        conn = self._conn()
+        item = self._incident(conn, incident_id)
+        if item.status == "resolved":
+            raise PermissionDenied("This incident is resolved.")
+        with self._write("save the incident") as conn:
+            if not registers.update_incident(conn, incident_id, expected_version, changes,
+                                             iso(self._clock())):
+                raise ConflictError("Someone else changed this incident since you opened it.",
+                                    current=registers.incident(conn, incident_id))
+            self._append(conn, "update", "incident", incident_id,
+                         f"incident {item.reference}: {what}")
+            if changes.get("status") == "resolved":
+                self._post(conn, to_user=item.reported_by, kind="incident resolved",
+                           entity="incident", entity_id=incident_id,
+                           summary=f"Your incident report {item.reference} was resolved")
+        return self._incident(conn, incident_id)
+
+    # ---- conflicts of interest ------------------------------------------------------------
+
+    def declare_conflict(self, subject: str, description: str, *, member_id: str | None = None,
+                         case_id: str | None = None, employer: str = "") -> conflicts.Conflict:
+        """Declare a conflict at once: it reaches every officer's inbox."""
+        self._require(Permission.REPORT)
+        subject = validate.choice(subject, "subject", ("member", "employer", "case", "other"))
+        description = validate.text(description, "description", required=True, multiline=True)
+        employer = validate.text(employer, "employer")
+        conn = self._conn()
+        if subject == "member" and (member_id is None
+                                    or members.directory_entry(conn, member_id) is None):
+            raise ValidationError("Pick the member the conflict is with.", field="member")
+        if subject == "case":
+            if case_id is None:
+                raise ValidationError("Pick the case the conflict is with.", field="case")
+            member_id = self._case(conn, case_id).member_id
+        if subject == "employer" and not employer:
+            raise ValidationError("Name the employer.", field="employer")
+        now = iso(self._clock())
+        item = conflicts.Conflict(uuid7(), self.user.username, subject, member_id, case_id,
+                                  employer, description, "declared", "", None, None, now, now, 1)
+        with self._write("save the declaration") as conn:
+            conflicts.insert(conn, item, self.origin)
+            self._append(conn, "declare conflict", "conflict", item.id,
+                         f"conflict of interest declared ({subject})")
+            self._post(conn, to_role=roles.OFFICER, kind="conflict", entity="conflict",
+                       entity_id=item.id, urgent=True,
+                       summary=f"{self.user.username} declared a conflict of interest ({subject})")
+        return item
+
+    def conflicts_register(self, status: str | None = None) -> list[conflicts.Conflict]:
+        """(officer) Every declared conflict."""
+        self._require(Permission.CONFLICT_REGISTER)
+        return conflicts.listing(self._conn(), status=status)
+
+    def my_conflicts(self) -> list[conflicts.Conflict]:
+        self._require_ready()
+        return conflicts.listing(self._conn(), declared_by=self.user.username)
+
+    def review_conflict(self, conflict_id: str, expected_version: int, decision: str,
+                        management_plan: str) -> conflicts.Conflict:
+        """(officer) Accept with a management plan, reject, or close. An accepted conflict
+        with a member bars the declarer from that member's records and cases."""
+        self._require(Permission.CONFLICT_REGISTER)
+        decision = validate.choice(decision, "decision", ("accepted", "rejected", "closed"))
+        plan = validate.reason(management_plan, field="management_plan")
+        conn = self._conn()
+        item = conflicts.get(conn, conflict_id)
+        if item is None:
+            raise ValidationError("That declaration no longer exists.")
+        if item.declared_by == self.user.username:
+            raise PermissionDenied("Another officer must review your own declaration.")
+        now = iso(self._clock())
+        with self._write("save the review") as conn:
+            if not conflicts.review(conn, conflict_id, expected_version, decision, plan,
+                                    self.user.username, now):
+                raise ConflictError("Someone else reviewed this declaration since you opened it.")
+            self._append(conn, "review conflict", "conflict", conflict_id,
+                         f"conflict {decision}")
+            self._post(conn, to_user=item.declared_by, kind="conflict reviewed",
+                       entity="conflict", entity_id=conflict_id,
+                       summary=f"Your conflict declaration was {decision}")
+            if decision == "accepted":
+                self._flag_conflicting_assignments(conn, item)
+        saved = conflicts.get(conn, conflict_id)
+        assert saved is not None
+        return saved
+
+    def _flag_conflicting_assignments(self, conn: db.Connection,
+                                      item: conflicts.Conflict) -> None:
+        """After acceptance, the declarer's open cases now barred need reassigning."""
+        blocked = conflicts.blocked_member_ids(conn, item.declared_by)
+        barred = [c for c in cases.open_for_user(conn, item.declared_by)
+                  if c.member_id in blocked]
+        for case in barred:
+            self._post(conn, to_role=roles.SUPERVISOR, kind="reassign", entity="case",
+                       entity_id=case.id, urgent=True,
+                       summary=f"Case assigned to {item.declared_by} must be reassigned: "
+                               "an accepted conflict of interest bars them")
+
+    def _recheck_employer_conflicts(self, conn: db.Connection, member_id: str,
+                                    employer: str) -> None:
+        """A member's employer changed: anyone assigned to their cases who declared a
+        conflict with the new employer is flagged to officers at once."""
+        for case in cases.for_member(conn, member_id):
+            if case.status == "closed":
+                continue
+            hits = conflicts.declared_on_member(conn, case.assigned_to, member_id, employer)
+            if any(c.subject == "employer" for c in hits):
+                self._post(conn, to_role=roles.OFFICER, kind="conflict check", entity="case",
+                           entity_id=case.id, urgent=True,
+                           summary=f"{case.assigned_to} holds a case whose member's new employer "
+                                   "matches their declared conflict of interest")
+
+    def _pending_conflicts(self, conn: db.Connection, username: str, member_id: str) -> bool:
+        member = members.get(conn, member_id)
+        employer = member.employer if member else ""
+        return any(c.status == "declared"
+                   for c in conflicts.declared_on_member(conn, username, member_id, employer))
+
+    # ---- supervision and training ---------------------------------------------------------
+
+    def record_supervision(self, supervisee: str, kind: str, held_on: object, notes: str = "",
+                           *, supervisor: str | None = None) -> registers.Supervision:
+        """Supervision is recorded by the supervisor (or an officer); peer support by either
+        participant. Notes are seen by the two and officers only."""
+        self._require_ready()
+        kind = validate.choice(kind, "kind", ("supervision", "peer support"))
+        held = validate.parse_date(held_on, "held_on", required=True, not_future=self._today())
+        notes = validate.text(notes, "notes", multiline=True)
+        supervisor = supervisor or self.user.username
+        conn = self._conn()
+        for name in (supervisor, supervisee):
+            if users.get(conn, name) is None:
+                raise ValidationError(f"There is no account '{name}'.", field="supervisee")
+        if supervisor == supervisee:
+            raise ValidationError("A meeting needs two people.", field="supervisee")
+        me = self.user.username
+        if kind == "supervision":
+            allowed = self.user.role == roles.OFFICER or (
+                supervisor == me and self.user.role == roles.SUPERVISOR)
+        else:
+            allowed = self.user.role == roles.OFFICER or me in (supervisor, supervisee)
+        if not allowed:
+            raise PermissionDenied("Supervision is recorded by the supervisor; peer support by "
+                                   "one of the two colleagues.")
+        item = registers.Supervision(uuid7(), supervisor, supervisee, kind, str(held), notes,
+                                     me, iso(self._clock()))
+        with self._write("save the meeting") as conn:
+            registers.insert_supervision(conn, item, self.origin)
+            self._append(conn, "create", "supervision", item.id, f"{kind} meeting recorded")
+        return item
+
+    def supervisions(self) -> list[registers.Supervision]:
+        """Meetings involving me (officers: all)."""
+        self._require_ready()
+        conn = self._conn()
+        if self.user.role == roles.OFFICER:
+            return registers.supervisions(conn)
+        return registers.supervisions(conn, involving=self.user.username)
+
+    def record_training(self, course: str, kind: str, completed_on: object,
+                        expires_on: object = None, *,
+                        username: str | None = None) -> registers.Training:
+        """My own training; officers may record anyone's."""
+        self._require_ready()
+        username = username or self.user.username
+        if username != self.user.username and self.user.role != roles.OFFICER:
+            raise PermissionDenied("You record your own training; officers record anyone's.")
+        course = validate.text(course, "course", required=True)
+        kind = validate.choice(kind, "kind", TRAINING_KINDS)
+        completed = validate.parse_date(completed_on, "completed_on", required=True,
+                                        not_future=self._today())
+        expires = validate.parse_date(expires_on, "expires_on")
+        if expires is not None and completed is not None and expires < completed:
+            raise ValidationError("Training cannot expire before it was completed.",
+                                  field="expires_on")
+        conn = self._conn()
+        if users.get(conn, username) is None:
+            raise ValidationError(f"There is no account '{username}'.", field="username")
+        item = registers.Training(uuid7(), username, course, kind, str(completed), expires,
+                                  self.user.username, iso(self._clock()))
+        with self._write("save the training record") as conn:
+            registers.insert_training(conn, item, self.origin)
+            self._append(conn, "create", "training", item.id, f"{kind} training recorded")
+        return item
+
+    def training_records(self, username: str | None = None) -> list[registers.Training]:
+        """Mine; a supervisor's supervisees'; officers: anyone's (None = all)."""
+        self._require_ready()
+        conn = self._conn()
+        me = self.user.username
+        if self.user.role == roles.OFFICER:
+            return registers.training_for(conn, username)
+        target = username or me
+        if target != me and target not in registers.supervisees_of(conn, me):
+            raise PermissionDenied("You may see your own training and your supervisees'.")
+        return registers.training_for(conn, target)
+
+    def training_alerts(self, within_days: int = 60) -> list[TrainingAlert]:
+        """Expired or soon-expiring training: mine, and my supervisees' if I supervise.
+        Only the latest record per person and kind counts (a renewal clears the alert)."""
+        self._require_ready()
+        conn = self._conn()
+        today = self._today()
+        people = [self.user.username]
+        if self.user.role in (roles.SUPERVISOR, roles.OFFICER):
+            people += registers.supervisees_of(conn, self.user.username)
+        alerts = []
+        for person in people:
+            latest: dict[str, registers.Training] = {}
+            for record in registers.training_for(conn, person):
+                best = latest.get(record.kind)
+                if best is None or record.completed_on > best.completed_on:
+                    latest[record.kind] = record
+            for record in latest.values():
+                if record.expires_on is None:
+                    continue
+                expires = date.fromisoformat(record.expires_on)
+                if expires < today:
+                    alerts.append(TrainingAlert(record, "expired"))
+                elif (expires - today).days <= within_days:
+                    alerts.append(TrainingAlert(record, "expiring"))
+        return alerts
+
+    # ---- live inbox ------------------------------------------------------------------------
+
+    def poll_inbox(self, after: str) -> list[inbox.InboxItem]:
+        """New inbox items since `after`, cheaply: `PRAGMA data_version` first, and the query
+        only when another connection has committed since the last poll."""
+        self._require_ready()
+        conn = self._conn()
+        version = inbox.data_version(conn)
+        if getattr(self._local, "data_version", None) == version:
+            return []
+        self._local.data_version = version
+        return inbox.newer_than(conn, self.user.username, self.user.role, after)
+
+    def inbox_unread(self) -> int:
+        self._require_ready()
+        return inbox.unread_count(self._conn(), self.user.username, self.user.role)
+
 
 @dataclass(frozen=True)
 class NoteHit:
@@ -1365,6 +1967,47 @@ class DisclosureRefused(PermissionDenied):
     def __init__(self, message: str, problems: list[str]) -> None:
         super().__init__(message)
         self.problems = problems
+
+
+@dataclass(frozen=True)
+class BreachDetail:
+    breach: Breach
+    amendments: list[BreachAmendment]
+    actions: list[BreachAction]
+    members: list[DirectoryEntry]
+
+
+@dataclass(frozen=True)
+class BreachSummary:
+    total: int
+    by_status: dict[str, int]
+    by_month: dict[str, int]
+    hours_to_report: list[float]
+    days_to_close: list[float]
+    late_notifications: int
+    produced_at: str
+
+
+@dataclass(frozen=True)
+class IncidentDetail:
+    incident: Incident
+    notes: list[IncidentNote]
+
+
+@dataclass(frozen=True)
+class TrainingAlert:
+    record: Training
+    state: str  # "expired" or "expiring"
+
+
+TRAINING_KINDS = ("cultural competency", "data protection", "safeguarding", "casework skills",
+                  "equality and diversity", "other")
+
+
+def _parse_moment(text: str) -> datetime:
+    """A stored time as an aware datetime (naive times are taken as UTC)."""
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)

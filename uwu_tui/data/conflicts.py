@@ -58,10 +58,42 @@ def insert(conn: db.Connection, conflict: Conflict, origin: str) -> None:
     )
 
 
-def set_status(conn: db.Connection, conflict_id: str, status: str, plan: str, reviewer: str,
-               now: str) -> None:
-    conn.execute(
+def get(conn: db.Connection, conflict_id: str) -> Conflict | None:
+    row = conn.execute(f"SELECT {COLUMNS} FROM conflict WHERE id = ?", (conflict_id,)).fetchone()
+    return Conflict(*row) if row else None
+
+
+def listing(conn: db.Connection, *, declared_by: str | None = None,
+            status: str | None = None) -> list[Conflict]:
+    where, params = [], []
+    if declared_by:
+        where.append("declared_by = ?")
+        params.append(declared_by)
+    if status:
+        where.append("status = ?")
+        params.append(status)
+    clause = f"WHERE {' AND '.join(where)}" if where else ""
+    return [Conflict(*row) for row in conn.execute(
+        f"SELECT {COLUMNS} FROM conflict {clause}"
+        " ORDER BY status <> 'declared', created_at DESC", params)]
+
+
+def review(conn: db.Connection, conflict_id: str, expected_version: int, status: str, plan: str,
+           reviewer: str, now: str) -> bool:
+    cursor = conn.execute(
         "UPDATE conflict SET status = ?, management_plan = ?, reviewed_by = ?, reviewed_at = ?,"
-        " updated_at = ?, version = version + 1 WHERE id = ?",
-        (status, plan, reviewer, now, now, conflict_id),
-    )
+        " updated_at = ?, version = version + 1 WHERE id = ? AND version = ?",
+        (status, plan, reviewer, now, now, conflict_id, expected_version))
+    return cursor.rowcount == 1
+
+
+def declared_on_member(conn: db.Connection, username: str, member_id: str,
+                       employer: str) -> list[Conflict]:
+    """Conflicts this user declared (any live status) touching this member or employer."""
+    sql = (f"SELECT {COLUMNS} FROM conflict WHERE declared_by = ?"
+           " AND status IN ('declared', 'accepted')"
+           " AND (member_id = ? OR (subject = 'employer' AND employer <> ''"
+           " AND employer = ? COLLATE NOCASE)"
+           " OR case_id IN (SELECT id FROM casefile WHERE member_id = ?))")
+    return [Conflict(*row) for row in conn.execute(sql, (username, member_id, employer,
+                                                         member_id))]

@@ -58,3 +58,17 @@ def unread_count(conn: db.Connection, username: str, role: str) -> int:
 def acknowledge(conn: db.Connection, item_id: str, username: str, now: str) -> None:
     conn.execute("INSERT OR IGNORE INTO inbox_ack (item_id, username, acked_at) VALUES (?, ?, ?)",
                  (item_id, username, now))
+
+
+def data_version(conn: db.Connection) -> int:
+    """Changes whenever another connection commits: the cheap first half of a poll."""
+    return int(conn.execute("PRAGMA data_version").fetchone()[0])
+
+
+def newer_than(conn: db.Connection, username: str, role: str, after: str) -> list[InboxItem]:
+    """Unacknowledged items for this user or role created after `after` (ISO time)."""
+    sql = (f"SELECT {_COLUMNS} FROM inbox AS i WHERE (i.to_user = ? OR i.to_role = ?)"
+           " AND i.created_at > ? AND NOT EXISTS (SELECT 1 FROM inbox_ack AS a"
+           " WHERE a.item_id = i.id AND a.username = ?) ORDER BY i.created_at")
+    rows = conn.execute(sql, (username, role, after, username))
+    return [InboxItem(*row[:8], bool(row[8]), *row[9:]) for row in rows]

@@ -70,6 +70,8 @@ def purge_member(conn: db.Connection, member_id: str) -> dict[str, int]:
                          case_ids)
             conn.execute(f"UPDATE disclosure SET case_id = NULL WHERE case_id IN ({marks})",
                          case_ids)
+            conn.execute(f"UPDATE incident SET case_id = NULL WHERE case_id IN ({marks})",
+                         case_ids)
         counts["disclosure"] = conn.execute(
             "DELETE FROM disclosure WHERE member_id = ?", (member_id,)).rowcount
         conn.execute("UPDATE consent SET superseded_by = NULL WHERE member_id = ?", (member_id,))
@@ -78,6 +80,9 @@ def purge_member(conn: db.Connection, member_id: str) -> dict[str, int]:
         counts["casefile"] = conn.execute(
             "DELETE FROM casefile WHERE member_id = ?", (member_id,)).rowcount
         conn.execute("DELETE FROM access_grant WHERE member_id = ?", (member_id,))
+        conn.execute("DELETE FROM breach_member WHERE member_id = ?", (member_id,))
+        conn.execute("UPDATE incident SET member_id = NULL, case_id = NULL WHERE member_id = ?",
+                     (member_id,))
         conn.execute("UPDATE conflict SET member_id = NULL WHERE member_id = ?", (member_id,))
         conn.execute("UPDATE erasure_request SET received_how = '' WHERE member_id = ?",
                      (member_id,))
