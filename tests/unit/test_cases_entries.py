@@ -13,6 +13,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import (
     CASEWORKER,
@@ -316,10 +318,17 @@ def test_reassign_refused_for_conflict_on_case_or_employer(people: People, how: 
         people.sam.reassign_case(case.id, case.version, CASEWORKER, "needs a caseworker")
 
 
-def test_declared_but_not_accepted_conflict_does_not_block(people: People, bobs_case) -> None:
+def test_declared_conflict_blocks_assignment_until_reviewed(people: People, bobs_case) -> None:
+    """A conflict awaiting review holds assignment back; a rejected one does not bar; in
+    neither case is the user barred from opening the member (only accepted ones do)."""
     member, case = bobs_case
     accept_conflict(people.alice, SUPERVISOR, member_id=member.id, status="declared")
-    moved = people.alice.reassign_case(case.id, case.version, SUPERVISOR, "rebalancing work")
+    with pytest.raises(PermissionDenied):
+        people.alice.reassign_case(case.id, case.version, SUPERVISOR, "rebalancing work")
+    assert people.sam.open_member(member.id).id == member.id
+    other = new_member(people.alice, "M2002", "Rui", "Sousa")
+    accept_conflict(people.alice, SUPERVISOR, member_id=other.id, status="rejected")
+    moved = people.alice.new_case(other.id, "pay", "Claim", assigned_to=SUPERVISOR)
     assert moved.assigned_to == SUPERVISOR
 
 
@@ -562,6 +571,35 @@ def test_search_notes_finds_amended_text(people: People, bobs_case) -> None:
     # The original text stays searchable: the record keeps it.
     assert [h.entry.id for h in bob.search_notes("thistlewood")] == [original.id]
     assert {h.entry.id for h in bob.search_notes("refused claim")} == {original.id, amendment.id}
+
+
+@settings(max_examples=120, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(text=st.text(max_size=40))
+@example(text='" OR "" NEAR(a b, 3) ^ * - : + ( ) { }')
+@example(text="- . @ _ ... ʹ \u0301 ²")
+@example(text="\x00\x1b[2J")
+@example(text="b" * 5000)
+def test_search_notes_never_errors_on_any_text(people: People, bobs_case, text: str) -> None:
+    _, case = bobs_case
+    if not people.bob.case_entries(case.id):
+        people.bob.add_entry(case.id, "general", "Met zoe@example.org at the depot - near "
+                                                  "the canteen; o'brien agreed")
+    hits = people.bob.search_notes(text)
+    assert all(hit.member_id == case.member_id for hit in hits)
+
+
+@pytest.mark.parametrize(("query", "found"), [
+    ("-", False), ('"', False), ("*", False), ("NEAR(", True), ("o'brien", True),
+    ("OR", True),  # the word "or" as a prefix: "org"
+    ("zoe@example.org", True), ("depot-", True), ("canteen*", True), ("AND depot", False),
+])
+def test_search_notes_treats_fts_syntax_as_text(people: People, bobs_case, query: str,
+                                                found: bool) -> None:
+    _, case = bobs_case
+    people.bob.add_entry(case.id, "general", "Met zoe@example.org at the depot - near "
+                                             "the canteen; o'brien agreed")
+    assert bool(people.bob.search_notes(query)) is found
 
 
 # ---- plan actions ---------------------------------------------------------------------------
