@@ -456,3 +456,21 @@ def test_audit_never_holds_member_personal_data(people: People, clock: Clock) ->
         assert canary.lower() not in inbox_text, canary
     # The chain still verifies after all of this.
     assert alice.verify().ok
+
+
+def test_directory_pages_skip_conflicted_members_and_lose_no_one(people: People) -> None:
+    alice = people.alice
+    made = [new_member(alice, f"P{n:03d}", f"Given{n:02d}", f"Family{n % 7}") for n in range(30)]
+    barred = {m.id for m in made[3:30:4]}
+    for member_id in barred:
+        accept_conflict(alice, OFFICER, member_id)
+    seen = []
+    after = None
+    while page := alice.member_page(after=after, limit=4):
+        assert len(page) <= 4
+        seen.extend(page)
+        after = (page[-1].family_name, page[-1].given_name, page[-1].id)
+    ids = [m.id for m in seen]
+    assert len(ids) == len(set(ids))
+    assert set(ids) == {m.id for m in made} - barred
+    assert people.sam.member_page(limit=100) and len(people.sam.member_page(limit=100)) == 30
