@@ -303,6 +303,109 @@ COMMANDS: dict[str, Callable[[Context], int]] = {
 }
 
 
+# ---- import and demo (issue 3) ---------------------------------------------------------
+
+_IMPORT_EPILOG = """\
+The file: comma-separated, UTF-8 (Excel's "CSV UTF-8"), first line = column names.
+Columns (names match ignoring case and spaces; * = required):
+  membership_no*, given_name*, family_name*, preferred_name, date_of_birth,
+  email, phone, address, employer, workplace, branch, language, interpreter,
+  adjustments, status, last_verified
+Other headers: --map "Surname=family_name" (repeat for each). Unknown columns are
+ignored. Dates as 25/11/2026 or 2026-11-25; interpreter yes/no; status active,
+lapsed, left or deceased. Each row is checked like the member form; rejected rows
+are listed by line number. A member already in the vault (same membership number)
+is skipped, or with --update updated from the file's non-blank cells.
+"""
+
+
+def _import_and_demo_parsers(sub: argparse._SubParsersAction, command: Callable[[str, str], argparse.ArgumentParser]) -> None:
+    p = command("import", "bulk import records from a file (supervisors, officers)")
+    isub = p.add_subparsers(dest="import_kind", metavar="WHAT", required=True)
+    im = isub.add_parser("members", help="import members from a CSV file",
+                         description="Import members from a CSV file, all accepted rows "
+                                     "in one transaction.",
+                         epilog=_IMPORT_EPILOG,
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
+    _common(im, top=False)
+    im.add_argument("file", metavar="FILE.csv")
+    existing = im.add_mutually_exclusive_group()
+    existing.add_argument("--update", dest="on_existing", action="store_const", const="update",
+                          help="update members already in the vault from the file")
+    existing.add_argument("--skip-existing", dest="on_existing", action="store_const",
+                          const="skip", help="leave members already in the vault as they are "
+                                             "(the default)")
+    im.set_defaults(on_existing="skip")
+    im.add_argument("--map", action="append", default=[], metavar="CSVCOL=FIELD",
+                    help="read the member field FIELD from the column CSVCOL")
+    im.add_argument("--dry-run", action="store_true",
+                    help="check the file and report, saving nothing")
+
+    d = command("demo", "open the TUI on a throwaway vault of synthetic members")
+    d.add_argument("--members", type=int, default=200, metavar="N",
+                   help="how many synthetic members (default 200)")
+
+
+_EXTENSIONS.append(_import_and_demo_parsers)
+
+
+class _ProgressBar:
+    """A one-line progress bar on a terminal; silent when the stream is not a tty."""
+
+    def __init__(self, stream: TextIO, label: str) -> None:
+        self._stream = stream
+        self._label = label
+        self._live = bool(getattr(stream, "isatty", lambda: False)())
+        self._last = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self._live or total <= 0:
+            return
+        percent = min(100, done * 100 // total)
+        if percent == self._last:
+            return
+        self._last = percent
+        filled = percent * 30 // 100
+        self._stream.write(f"\r{self._label} [{'#' * filled}{'.' * (30 - filled)}] {percent:3d}%")
+        self._stream.flush()
+
+    def close(self) -> None:
+        if self._live and self._last >= 0:
+            self._stream.write("\r" + " " * (len(self._label) + 38) + "\r")
+            self._stream.flush()
+
+
+def cmd_import(ctx: Context) -> int:
+    from uwu_tui.data import importer
+
+    mapping = importer.parse_mapping(ctx.args.map)
+    importer.check_file(ctx.args.file)  # a clear message before asking for a passphrase
+    session = ctx.open_session()
+    bar = _ProgressBar(sys.stderr, "Importing members")
+    try:
+        report = session.import_members(ctx.args.file, on_existing=ctx.args.on_existing,
+                                        mapping=mapping, dry_run=ctx.args.dry_run,
+                                        progress=bar)
+    finally:
+        bar.close()
+        session.close()
+    for line in report.describe(limit=50):
+        ctx.say(line)
+    return EXIT_OK
+
+
+def cmd_demo(ctx: Context) -> int:
+    from uwu_tui import demo
+
+    if ctx.args.members < 1 or ctx.args.members > 1_000_000:
+        raise UsageError("--members takes a number from 1 to 1,000,000.")
+    return demo.run_demo(ctx.settings, ctx.out, members=ctx.args.members)
+
+
+COMMANDS["import"] = cmd_import
+COMMANDS["demo"] = cmd_demo
+
+
 def _clean(text: str) -> str:
     from uwu_tui.display import clean
 

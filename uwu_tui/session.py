@@ -27,6 +27,7 @@ from uwu_tui.data.conflicts import Conflict
 from uwu_tui.data.registers import (
     Breach, BreachAction, BreachAmendment, Incident, IncidentNote, Supervision, Training,
 )
+from uwu_tui.data import importer
 from uwu_tui.data.consents import Consent, Disclosure, ErasureRequest
 from uwu_tui.data.purge import RetentionCandidate
 from uwu_tui.data import vault as vaultfile
@@ -1347,6 +1348,60 @@ class Session:
                                            self.user.username, now, reason):
                 raise ConflictError("That request was already decided or changed.")
             self._append(conn, "update", "erasure request", request_id, "erasure refused")
+
+    # ==== import (issue 3) ============================================================
+    # Bulk member import from CSV, and the synthetic-data loader behind `uwu demo` and
+    # the benchmarks. One transaction and one audit row (counts only) per call.
+
+    def import_members(self, path: Path | str, *, on_existing: str = "skip",
+                       mapping: dict[str, str] | None = None, dry_run: bool = False,
+                       progress: Callable[[int, int], None] | None = None
+                       ) -> importer.ImportReport:
+        """(supervisors, officers) Import members from a CSV file (format: data/importer.py).
+
+        Every row is validated as the member form validates it; rows already in the vault
+        (same membership number) are skipped or updated (`on_existing`). All accepted rows
+        are written in one transaction with one audit row of counts; a file that cannot
+        be read raises ImportFileError and changes nothing. A dry run reads and checks
+        everything and writes nothing, not even an audit row. `progress(done, total)`
+        reports the fraction of the work done (the units are not rows).
+        """
+        self._require(Permission.IMPORT)
+        if on_existing not in importer.ON_EXISTING:
+            raise ValidationError("Existing members are either skipped or updated.",
+                                  field="on_existing")
+        parsed = importer.read_members(path, today=self._today(), mapping=mapping,
+                                       progress=progress)
+        now = iso(self._clock())
+        if dry_run:
+            with db.read(self._conn()) as conn:
+                return importer.apply(conn, parsed, on_existing=on_existing, now=now,
+                                      origin=self.origin, new_id=uuid7, dry_run=True,
+                                      progress=progress)
+        with self._write("import the members") as conn:
+            report = importer.apply(conn, parsed, on_existing=on_existing, now=now,
+                                    origin=self.origin, new_id=uuid7, progress=progress)
+            self._append(conn, "import", "member", "", "member import, " + report.summary())
+        return report
+
+    def load_synthetic(self, *, member_rows: Iterable[tuple] = (),
+                       case_rows: Iterable[tuple] = (), event_rows: Iterable[tuple] = (),
+                       entry_rows: Iterable[tuple] = (), action_rows: Iterable[tuple] = (),
+                       counts: str = "") -> None:
+        """(officer) Bulk-load SYNTHETIC records made by `uwu_tui.demo` (for `uwu demo` and
+        the benchmarks), in one transaction with one audit row. Rows are tuples in the
+        column order of data/importer.py; the schema's constraints and triggers apply but
+        the form validators do not, so this is never a way in for real member data: that
+        goes through `import_members`."""
+        self._require(Permission.MANAGE_USERS)
+        with self._write("load the synthetic records") as conn:
+            importer.insert_members(conn, member_rows)
+            importer.insert_cases(conn, case_rows)
+            importer.insert_case_events(conn, event_rows)
+            importer.insert_entries(conn, entry_rows)
+            importer.insert_plan_actions(conn, action_rows)
+            self._append(conn, "synthetic load", "vault", self.vault_id,
+                         f"synthetic demo data loaded{': ' + counts if counts else ''}")
 
     # ==== breaches, incidents, conflicts, supervision, training, live inbox (issue 5) ====
 
