@@ -11,14 +11,15 @@ import io
 import json
 import shutil
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Callable
 
 from rich.console import Console
-from textual.app import App
+from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 from textual.screen import Screen
-from textual.widgets import Input
+from textual.widgets import Footer, Input
 
 import pytest
 from conftest import (
@@ -33,6 +34,7 @@ from conftest import (
     SUPERVISOR_NAME,
 )
 from uwu_tui.session import Case, Member, Session
+from uwu_tui.widgets.home_casework import HomeCasework
 from uwu_tui.widgets.safe_app import SafeAppMixin
 from uwu_tui.widgets.vault_thread import VaultThread
 
@@ -147,6 +149,41 @@ def accept_conflict(session: Session, username: str, member_id: str) -> None:
                              "declared for the test", "accepted", "", OFFICER, now, now, now, 1)
     with session._write("record the conflict") as conn:
         conflicts.insert(conn, row, session.origin)
+
+
+# ---- the home screen's casework list ------------------------------------------------------
+
+
+class HomeLike(Screen[None]):
+    """What the home screen will hold: the list, reloaded when the screen comes back."""
+
+    def compose(self) -> ComposeResult:
+        yield HomeCasework(id="casework")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(HomeCasework).focus()
+
+    def on_screen_resume(self) -> None:
+        self.query_one(HomeCasework).reload()
+
+
+def home_seed(vault: Path) -> dict[str, str]:
+    """For bob: a case with an overdue action, a stale case, a member never verified."""
+    earlier = Session.open(vault, OFFICER, PASSPHRASES[OFFICER],
+                           clock=lambda: FIXED_NOW - timedelta(days=40))
+    old = add_member(earlier, "M00001", "Olu", "Adeyemi")
+    stale = add_case(earlier, old, "Pension transfer", assigned_to=CASEWORKER, case_type="pay")
+    earlier.close()
+    officer = open_session(vault, OFFICER, fixed=True)
+    fresh = add_member(officer, "M00002", "Ines", "Barros")
+    busy = add_case(officer, fresh, "Rota change", assigned_to=CASEWORKER)
+    officer.add_entry(busy.id, "general", "Met Ines at the depot.")
+    officer.add_plan_action(busy.id, "Send the stage 1 letter", "20/11/2026",
+                            owner=CASEWORKER)
+    officer.mark_member_verified(fresh.id, officer.open_member(fresh.id).version)
+    officer.close()
+    return {"stale": stale.id, "busy": busy.id, "old": old.id}
 
 
 # ---- driving the app ------------------------------------------------------------------

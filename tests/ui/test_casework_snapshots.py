@@ -14,9 +14,11 @@ import pytest
 from casework_host import (
     SIZE,
     CaseworkHost,
+    HomeLike,
     add_case,
     add_member,
     fast_argon2,  # noqa: F401 - a fixture
+    home_seed,
     open_session,
     staff_template,  # noqa: F401 - a fixture
     staff_vault,  # noqa: F401 - a fixture
@@ -31,6 +33,7 @@ from uwu_tui.screens.case import CaseScreen
 from uwu_tui.screens.member import MemberScreen
 from uwu_tui.screens.members import MembersScreen
 from uwu_tui.session import Session
+from uwu_tui.widgets.home_casework import HomeCasework
 
 FAMILIES = ["Abara", "Bergström", "Chowdhury", "Doyle", "Evans", "Fitzgerald", "García",
             "Hughes", "Iqbal", "Jankowski", "Kelly", "Lindqvist", "Mensah", "Nowak"]
@@ -161,3 +164,18 @@ def test_case_plan_actions(snap_compare, session: Session) -> None:
         await settle(pilot, lambda: isinstance(app.screen, CaseScreen) and app.screen.loaded)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before, press=["2"])
+
+
+def test_home_casework(snap_compare, utc: None, staff_vault: Path) -> None:
+    home_seed(staff_vault)
+    bob = open_session(staff_vault, CASEWORKER, fixed=True)
+    app = CaseworkHost(bob, HomeLike)
+
+    async def run_before(pilot: Pilot) -> None:
+        await settle(pilot, lambda: isinstance(app.screen, HomeLike)
+                     and app.screen.query_one(HomeCasework).summary is not None)
+
+    try:
+        assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+    finally:
+        bob.close()

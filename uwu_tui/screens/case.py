@@ -19,6 +19,7 @@ from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, Ta
 from uwu_tui.display import clean
 from uwu_tui.policy.roles import CASEWORKER
 from uwu_tui.session import Case, CaseEvent, Entry, Identity, PlanAction
+from uwu_tui.widgets.cells import cell
 from uwu_tui.widgets.dates import uk_date, uk_datetime
 from uwu_tui.widgets.timeline import Timeline
 from uwu_tui.widgets.vault_thread import VaultAccess, one_line
@@ -132,9 +133,10 @@ class CaseScreen(VaultAccess, Screen[None]):
         text.append(clean(self._person(case.assigned_to)))
         text.append("  Next due ", style="dim")
         due = self._next_due()
-        today = self.session.now().astimezone().date().isoformat()
+        session = self.uwu.session
+        today = session.now().astimezone().date().isoformat() if session else ""
         text.append(uk_date(due) or "none",
-                    style="bold reverse" if due and due < today else "bold")
+                    style="bold reverse" if due and today and due < today else "bold")
         text.append("  Opened ", style="dim")
         text.append(uk_date(case.opened_at))
         return text
@@ -194,9 +196,9 @@ class CaseScreen(VaultAccess, Screen[None]):
         events = self.query_one("#events", DataTable)
         events.clear()
         for event in reversed(message.events):
-            events.add_row(Text(uk_datetime(event.at)), Text(clean(self._person(event.by_user))),
-                           Text(clean(f"{event.kind}: {event.detail}")),
-                           Text(clean(event.reason)))
+            events.add_row(cell(uk_datetime(event.at)), cell(self._person(event.by_user)),
+                           cell(f"{event.kind}: {event.detail}"),
+                           cell(event.reason))
         self._refresh_header()
 
     @on(Timeline.NeedMore)
@@ -226,8 +228,8 @@ class CaseScreen(VaultAccess, Screen[None]):
         table.clear()
         for action in actions:
             done = f"✓ {uk_date(action.done_at)}" if action.done_at else "—"
-            table.add_row(Text(done), Text(uk_date(action.due)), Text(clean(action.description)),
-                          Text(clean(self._person(action.owner))), key=action.id)
+            table.add_row(cell(done), cell(uk_date(action.due)), cell(action.description),
+                          cell(self._person(action.owner)), key=action.id)
         if actions:
             table.move_cursor(row=min(row, len(actions) - 1))
         hint = ("d or Space marks the highlighted action done (or not); p adds one."

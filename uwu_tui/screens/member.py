@@ -25,6 +25,7 @@ from uwu_tui.errors import ConflictError
 from uwu_tui.policy.access import Access
 from uwu_tui.session import AuditRow, Case, Member
 from uwu_tui.screens.open_record import open_case
+from uwu_tui.widgets.cells import cell
 from uwu_tui.widgets.dates import uk_date, uk_datetime
 from uwu_tui.widgets.vault_thread import VaultAccess, one_line
 
@@ -185,17 +186,17 @@ class MemberScreen(VaultAccess, Screen[None]):
         table = self.query_one("#member-cases", DataTable)
         table.clear()
         for case in message.cases:
-            table.add_row(Text(clean(case.case_type).capitalize()), Text(clean(case.title)),
-                          Text(clean(case.status)), Text(clean(case.assigned_to)),
-                          Text(uk_date(case.next_action_due)), key=case.id)
+            table.add_row(Text(clean(case.case_type).capitalize()), cell(case.title),
+                          cell(case.status), cell(case.assigned_to),
+                          cell(uk_date(case.next_action_due)), key=case.id)
         hint = ("Enter opens the highlighted case; c opens a new case." if message.cases
                 else "No cases yet: press c to open one.")
         self.query_one("#member-cases-hint", Static).update(Text(hint))
         history = self.query_one("#member-history", DataTable)
         history.clear()
         for row in message.history:
-            history.add_row(Text(uk_datetime(row.at)), Text(clean(row.username)),
-                            Text(clean(f"{row.action} {row.entity}")), Text(clean(row.summary)))
+            history.add_row(cell(uk_datetime(row.at)), cell(row.username),
+                            cell(f"{row.action} {row.entity}"), cell(row.summary))
         self.refresh_bindings()
 
     @on(Failed)
