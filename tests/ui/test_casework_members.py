@@ -339,3 +339,20 @@ async def test_mark_verified_today_and_edit_cancel_asks_first(staff_vault: Path)
     assert (stored.last_verified, stored.language) == (FIXED_NOW.date().isoformat(), "Polish")
     assert stored.version == member.version + 2
     session.close()
+
+
+async def test_member_data_is_shown_as_text_never_as_markup(staff_vault: Path) -> None:
+    session = open_session(staff_vault, OFFICER)
+    member = add_member(session, "M91001", "[b]Eve[/b]", "Smith [link=x]y[/link]",
+                        employer="[red]Acme")
+    app = members_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await _members(pilot, 1)
+        assert "Smith [link=x]y[/link], [b]Eve[/b]" in screen_text(app)
+        await pilot.press("enter")
+        screen = await wait_screen(pilot, MemberScreen)
+        await wait_for(pilot, lambda: screen.loaded)
+        text = screen_text(app)
+        assert "[b]Eve[/b]" in text and "[red]Acme" in text
+        assert screen.member.id == member.id
+    session.close()

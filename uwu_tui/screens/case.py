@@ -191,7 +191,7 @@ class CaseScreen(VaultAccess, Screen[None]):
         timeline.names = {p.username: p.full_name for p in self.staff}
         timeline.set_entries(message.entries, has_more=message.has_more)
         if message.focus and not timeline.focus_entry(message.focus):
-            self.notify("That entry is no longer in this case.", severity="warning")
+            self.notify("That entry is no longer in this case.", severity="warning", markup=False)
         self._show_actions(message.actions)
         events = self.query_one("#events", DataTable)
         events.clear()
@@ -241,11 +241,11 @@ class CaseScreen(VaultAccess, Screen[None]):
     def _actions_changed(self, message: ActionsChanged) -> None:
         self._show_actions(message.actions)
         if message.note:
-            self.notify(message.note)
+            self.notify(message.note, markup=False)
 
     @on(Failed)
     def _failed(self, message: Failed) -> None:
-        self.notify(message.text, severity="error")
+        self.notify(message.text, severity="error", markup=False)
 
     # ---- actions -------------------------------------------------------------------
 
@@ -284,7 +284,7 @@ class CaseScreen(VaultAccess, Screen[None]):
 
         entry = self.query_one(Timeline).current
         if entry is None:
-            self.notify("Highlight the entry to amend first.", severity="warning")
+            self.notify("Highlight the entry to amend first.", severity="warning", markup=False)
             return
         self.app.push_screen(EntryEditorScreen(self.case, amend=entry),
                              callback=self._entry_saved)
@@ -318,7 +318,7 @@ class CaseScreen(VaultAccess, Screen[None]):
     def action_toggle_done(self) -> None:
         table = self.query_one("#plan", DataTable)
         if not self.actions:
-            self.notify("There is no plan action to mark.", severity="warning")
+            self.notify("There is no plan action to mark.", severity="warning", markup=False)
             return
         action = self.actions[min(table.cursor_row, len(self.actions) - 1)]
         self._toggle(action)

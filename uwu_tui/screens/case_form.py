@@ -26,10 +26,11 @@ from uwu_tui.widgets.vault_thread import VaultAccess, one_line
 __all__ = ["CaseFormScreen", "staff_options"]
 
 
-def staff_options(staff: list[Identity], me: Identity) -> list[tuple[str, str]]:
-    """Assignable people as Select options; a caseworker sees only themselves."""
+def staff_options(staff: list[Identity], me: Identity) -> list[tuple[Text, str]]:
+    """Assignable people as Select options (Text: names are data, never markup); a
+    caseworker sees only themselves."""
     people = [me] if me.role == CASEWORKER else staff
-    return [(clean(f"{p.full_name} ({p.username}, {p.role_label})"), p.username)
+    return [(Text(clean(f"{p.full_name} ({p.username}, {p.role_label})")), p.username)
             for p in people]
 
 
@@ -154,7 +155,7 @@ class CaseFormScreen(VaultAccess, ModalScreen[Case | None]):
 
     @on(CaseSaved)
     def _saved(self, message: CaseSaved) -> None:
-        self.notify("Case opened.")
+        self.notify("Case opened.", markup=False)
         self.dismiss(message.case)
 
     @on(SaveFailed)

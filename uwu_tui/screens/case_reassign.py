@@ -53,7 +53,7 @@ class CaseReassignScreen(VaultAccess, ModalScreen[Case | None]):
         self._busy = False
 
     def compose(self) -> ComposeResult:
-        options = [(clean(f"{p.full_name} ({p.username}, {p.role_label})"), p.username)
+        options = [(Text(clean(f"{p.full_name} ({p.username}, {p.role_label})")), p.username)
                    for p in self.staff if p.username != self.case.assigned_to]
         with Vertical(classes="casework-dialog", id="case-reassign-dialog") as dialog:
             dialog.border_title = "Reassign the case"
@@ -112,7 +112,7 @@ class CaseReassignScreen(VaultAccess, ModalScreen[Case | None]):
 
     @on(Reassigned)
     def _saved(self, message: Reassigned) -> None:
-        self.notify(f"Case reassigned to {clean(message.case.assigned_to)}.")
+        self.notify(f"Case reassigned to {clean(message.case.assigned_to)}.", markup=False)
         self.dismiss(message.case)
 
     @on(SaveFailed)

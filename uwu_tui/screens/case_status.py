@@ -111,7 +111,7 @@ class CaseStatusScreen(VaultAccess, ModalScreen[Case | None]):
 
     @on(StatusSaved)
     def _saved(self, message: StatusSaved) -> None:
-        self.notify(f"Case {message.case.status}.")
+        self.notify(f"Case {message.case.status}.", markup=False)
         self.dismiss(message.case)
 
     @on(SaveFailed)

@@ -202,7 +202,7 @@ class EntryEditorScreen(VaultAccess, Screen[Entry | None]):
 
     @on(EntrySaved)
     def _saved(self, message: EntrySaved) -> None:
-        self.notify("Amendment saved." if self.amending else "Entry saved.")
+        self.notify("Amendment saved." if self.amending else "Entry saved.", markup=False)
         self.dismiss(message.entry)
 
     @on(SaveFailed)

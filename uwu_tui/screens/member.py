@@ -201,7 +201,7 @@ class MemberScreen(VaultAccess, Screen[None]):
 
     @on(Failed)
     def _failed(self, message: Failed) -> None:
-        self.notify(message.text, severity="error")
+        self.notify(message.text, severity="error", markup=False)
 
     def _show_member(self, member: Member) -> None:
         self.member = member
@@ -256,7 +256,8 @@ class MemberScreen(VaultAccess, Screen[None]):
     @on(Saved)
     def _saved(self, message: Saved) -> None:
         self._show_member(message.member)
-        self.notify(message.note, severity="warning" if message.error else "information")
+        self.notify(message.note, severity="warning" if message.error else "information",
+                    markup=False)
         self._load()
 
     def action_new_case(self) -> None:

@@ -314,7 +314,7 @@ class MemberFormScreen(VaultAccess, Screen[Member | DirectoryEntry | None]):
     @on(MemberSaved)
     def _saved(self, message: MemberSaved) -> None:
         self._busy = False
-        self.notify("Member saved.")
+        self.notify("Member saved.", markup=False)
         self.dismiss(message.member)
 
     @on(SaveFailed)

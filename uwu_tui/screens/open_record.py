@@ -59,7 +59,7 @@ async def _open_member(node: DOMNode, member_id: str, label: str) -> None:
     except NeedsBreakGlass as error:  # the access changed between the two calls
         explanation = one_line(error)
     except Exception as error:  # one line, never a traceback
-        app.notify(one_line(error), title="Not opened", severity="error")
+        app.notify(one_line(error), title="Not opened", severity="error", markup=False)
         return
     app.push_screen(BreakGlassScreen(member_id, label, explanation), callback=show)
 
@@ -72,6 +72,6 @@ async def _open_case(node: DOMNode, case_id: str, entry_id: str | None,
     try:
         case = await app.vault_thread.run(app.session.open_case, case_id)
     except Exception as error:
-        app.notify(one_line(error), title="Not opened", severity="error")
+        app.notify(one_line(error), title="Not opened", severity="error", markup=False)
         return
     app.push_screen(CaseScreen(case, focus_entry=entry_id, member_label=member_label))

@@ -55,7 +55,7 @@ class PlanActionFormScreen(VaultAccess, ModalScreen[PlanAction | None]):
     def compose(self) -> ComposeResult:
         me = self.session.user
         people = self.staff or [me]
-        options = [(clean(f"{p.full_name} ({p.username})"), p.username) for p in people]
+        options = [(Text(clean(f"{p.full_name} ({p.username})")), p.username) for p in people]
         with Vertical(classes="casework-dialog", id="plan-action-dialog") as dialog:
             dialog.border_title = "New plan action"
             with Horizontal(classes="form-row"):

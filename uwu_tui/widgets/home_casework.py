@@ -125,7 +125,7 @@ class HomeCasework(VaultAccess, OptionList):
 
     @on(Failed)
     def _failed(self, message: Failed) -> None:
-        self.notify(message.text, severity="error")
+        self.notify(message.text, severity="error", markup=False)
 
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:
