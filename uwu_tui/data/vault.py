@@ -53,8 +53,18 @@ def exists(paths: VaultPaths) -> bool:
     return paths.db.exists() or paths.keys.exists()
 
 
+def _not_a_companion_name(paths: VaultPaths) -> None:
+    """`vault.keys` given as the vault would be its own keyslot file (and be overwritten)."""
+    if paths.db in (paths.keys, paths.attempts):
+        raise NotAVault(
+            f"{paths.db.name} is the name of a vault's keyslot or sign-in file, not of a vault: "
+            f"give the database's path (such as {paths.db.with_suffix('.db').name})."
+        )
+
+
 def inspect(paths: VaultPaths) -> KeyFile:
     """The keyslot file of an existing vault, or a VaultError saying what is wrong."""
+    _not_a_companion_name(paths)
     if not paths.db.exists():
         if paths.keys.exists():
             raise VaultMissing(
@@ -99,6 +109,7 @@ def create(
     kdf_params: dict[str, int] | None = None,
 ) -> tuple[KeyFile, DataKey]:
     """Make a new vault with one keyslot. Never overwrites; cleans up on failure."""
+    _not_a_companion_name(paths)
     if exists(paths):
         raise VaultExists(f"A vault already exists at {paths.db}: refusing to overwrite it.")
     files.make_private_folder(paths.db.parent)
