@@ -229,7 +229,10 @@ def test_truncated_vault(vault: Path, passfile: Path, size: int) -> None:
     code, out, err = verify(vault, OFFICER, passfile)
     assert code == EXIT_VAULT
     assert_clean_error(err, "vault.db")
-    assert ("truncated" in err) or ("damaged" in err)
+    if size < vaultfile.MIN_VAULT_BYTES:  # told before any passphrase work
+        assert f"truncated ({size} bytes)" in err
+    else:  # the header survives; the pages behind it do not decrypt
+        assert "damaged" in err
     assert out == ""
     assert snapshot(vault.parent) == before
 
@@ -609,3 +612,27 @@ def test_delay_is_capped_at_60_seconds(vault: Path, clock: list[float], argon2_c
 def test_a_garbled_attempts_file_does_not_lock_anyone_out(vault: Path) -> None:
     attempts.path_for(vault).write_bytes(b"\x00 not json")
     Session.open(vault, OFFICER, OFFICER_PASS).close()
+
+
+# ---- a companion file given as the vault ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("suffix", [".keys", ".attempts"])
+def test_init_refuses_a_companion_file_name_and_creates_nothing(tmp_path: Path, suffix: str) -> None:
+    """`--vault x.keys` would make x.keys both the database and its keyslot file."""
+    target = tmp_path / "new" / f"vault{suffix}"
+    code, _, err = run_cli(
+        ["--vault", target, "--user", OFFICER, "--passphrase-file", "-", "init", "--name", OFFICER_NAME],
+        OFFICER_PASS + "\n",
+    )
+    assert code == EXIT_VAULT
+    assert_clean_error(err, f"vault{suffix} is the name of a vault's keyslot or sign-in file", "vault.db")
+    assert not (tmp_path / "new").exists() or list((tmp_path / "new").iterdir()) == []
+
+
+def test_pointing_at_the_keyslot_file_says_so(vault: Path, passfile: Path) -> None:
+    before = snapshot(vault.parent)
+    code, _, err = verify(vault.with_suffix(".keys"), OFFICER, passfile)
+    assert code == EXIT_VAULT
+    assert_clean_error(err, "vault.keys is the name of a vault's keyslot", "such as vault.db")
+    assert snapshot(vault.parent) == before
