@@ -13,10 +13,10 @@ OFFICER_PASS = "correct violet tractor lamp"
 CASEWORKER = "bob"
 CASEWORKER_NAME = "Bob Example"
 CASEWORKER_INITIAL = "initial granite window 77"
-CASEWORKER_PASS = "bob chooses maple harbour"
+CASEWORKER_PASS = "maple harbour evening light"
 SUPERVISOR = "sam"
 SUPERVISOR_NAME = "Sam Example"
-SUPERVISOR_PASS = "sam picks quiet orchard"
+SUPERVISOR_PASS = "quiet orchard morning rain"
 
 FIXED_NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
 

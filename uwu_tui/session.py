@@ -684,8 +684,10 @@ class Session:
         checked = validate.member_fields(
             {k: v for k, v in values.items() if k in validate.MEMBER_FIELDS}, self._today(),
             partial=True)
-        return members.likely_duplicates(
-            self._conn(),
+        conn = self._conn()
+        blocked = conflicts.blocked_member_ids(conn, self.user.username)
+        found = members.likely_duplicates(
+            conn,
             membership_no=str(checked.get("membership_no") or ""),
             email=str(checked.get("email") or ""),
             given_name=str(checked.get("given_name") or ""),
@@ -693,6 +695,7 @@ class Session:
             date_of_birth=checked.get("date_of_birth"),  # type: ignore[arg-type]
             exclude_id=exclude_id,
         )
+        return [entry for entry in found if entry.id not in blocked]
 
     def new_member(self, values: dict[str, object]) -> Member:
         """Add a member. The form shows likely duplicates first; a duplicate membership
@@ -1048,6 +1051,10 @@ class Session:
 
     def acknowledge(self, item_id: str) -> None:
         self._require_ready()
+        visible = {item.id for item in inbox.for_user(self._conn(), self.user.username,
+                                                     self.user.role, include_acked=True)}
+        if item_id not in visible:
+            raise ValidationError("That inbox item is not addressed to you.")
         with self._write("acknowledge the item") as conn:
             inbox.acknowledge(conn, item_id, self.user.username, iso(self._clock()))
             self._append(conn, "acknowledge", "inbox", item_id, "inbox item acknowledged")

@@ -474,3 +474,27 @@ def test_directory_pages_skip_conflicted_members_and_lose_no_one(people: People)
     assert len(ids) == len(set(ids))
     assert set(ids) == {m.id for m in made} - barred
     assert people.sam.member_page(limit=100) and len(people.sam.member_page(limit=100)) == 30
+
+
+def test_duplicate_check_hides_conflicted_members(people: People, world) -> None:
+    """The likely-duplicates list shows directory fields, but never of a member the user
+    is barred from: it must not be a way round the conflict rule."""
+    _, theirs, _, _ = world
+    alice = people.alice
+    probe = {"membership_no": theirs.membership_no, "given_name": "X", "family_name": "Y"}
+    assert [d.id for d in alice.likely_duplicates(probe)] == [theirs.id]
+    accept_conflict(alice, OFFICER, theirs.id)
+    assert alice.likely_duplicates(probe) == []
+    assert [d.id for d in people.sam.likely_duplicates(probe)] == [theirs.id]
+
+
+def test_acknowledging_an_item_not_addressed_to_me_is_refused(people: People, world) -> None:
+    _, theirs, _, _ = world
+    with pytest.raises(ValidationError):
+        people.bob.acknowledge("no-such-item")
+    people.bob.break_glass(theirs.id, REASON)
+    [item] = people.sam.inbox_items()
+    with pytest.raises(ValidationError):
+        people.bob.acknowledge(item.id)  # addressed to supervisors, not to bob
+    people.sam.acknowledge(item.id)
+    assert people.sam.inbox_items() == []
