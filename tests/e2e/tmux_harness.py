@@ -48,18 +48,26 @@ class Terminal:
         """Everything the pane holds, history included (for leak scans)."""
         return self._tmux("capture-pane", "-p", "-S", "-", "-E", "-", "-t", self.session).stdout
 
+    #: Seconds after each send: a burst of keys faster than anyone types can arrive in
+    #: one read, and a person never sends a Tab in the same millisecond as a word.
+    PACE = 0.15
+
     def send(self, *keys: str) -> None:
         self._tmux("send-keys", "-t", self.session, *keys)
+        time.sleep(self.PACE)
 
     def type(self, text: str) -> None:
         self._tmux("send-keys", "-t", self.session, "-l", text)
+        time.sleep(self.PACE)
 
-    def wait_for(self, needle: str, timeout: float = 20.0) -> str:
+    def wait_for(self, needle: str, timeout: float = 20.0, settle: float = 0.3) -> str:
+        """Wait until `needle` is on screen, then `settle` seconds for focus and mounting."""
         deadline = time.monotonic() + timeout
         text = ""
         while time.monotonic() < deadline:
             text = self.screen()
             if needle in text:
+                time.sleep(settle)
                 return text
             time.sleep(0.1)
         raise AssertionError(f"{needle!r} did not appear within {timeout}s; screen was:\n{text}")
