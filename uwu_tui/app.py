@@ -78,7 +78,10 @@ class UwuApp(SafeAppMixin, App[None]):
         self.idle_check_seconds = idle_check_seconds
         self.session: Session | None = None
         self.vault_thread = VaultThread()
-        self._last_activity = monotonic()
+        #: Seconds for the idle lock: monotonic, so a change of the wall clock cannot
+        #: delay it. Tests may replace it to drive idleness without waiting.
+        self.idle_clock: Callable[[], float] = monotonic
+        self._last_activity = self.idle_clock()
         self._signals: list[int] = []
 
     # ---- routing -------------------------------------------------------------------
@@ -158,7 +161,7 @@ class UwuApp(SafeAppMixin, App[None]):
         self.refresh_bindings()
 
     def _touch(self) -> None:
-        self._last_activity = monotonic()
+        self._last_activity = self.idle_clock()
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseEvent, events.Paste)):
@@ -169,7 +172,7 @@ class UwuApp(SafeAppMixin, App[None]):
         minutes = self.settings.idle_lock_minutes
         if minutes <= 0 or self.session is None:
             return
-        if monotonic() - self._last_activity >= minutes * 60:
+        if self.idle_clock() - self._last_activity >= minutes * 60:
             self.lock(f"after {minutes:g} idle minutes")
 
     # ---- signals and exit ------------------------------------------------------------

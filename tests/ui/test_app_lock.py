@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -107,19 +108,34 @@ async def test_unlock_returns_to_the_same_screen_with_the_draft_intact(vault_pat
 
 
 async def test_idle_lock_after_the_idle_setting(vault_path: Path) -> None:
-    # 0.01 minutes = 0.6 s; the timer checks every 0.05 s.
-    app = make_app(vault_path, OFFICER, idle_lock_minutes=0.01, idle_check_seconds=0.05)
+    app = make_app(vault_path, OFFICER, idle_check_seconds=0.05)
     async with app.run_test(size=SIZE) as pilot:
         await sign_in(pilot, OFFICER, OFFICER_PASS)
         await wait_screen(pilot, HomeScreen)
-        # Keys keep it open: 1.2 s of activity, never 0.6 s apart.
-        for _ in range(6):
-            await pilot.press("down")
-            await pilot.pause(0.2)
-            assert isinstance(app.screen, HomeScreen)
-        await wait_screen(pilot, LockScreen, timeout=5)
+        # Now a tiny setting (0.01 min = 0.6 s), read by the timer at each check.
+        app.settings = replace(app.settings, idle_lock_minutes=0.01)
+        await wait_screen(pilot, LockScreen, timeout=10)
         await wait_for(pilot, lambda: app.session.locked)
     assert audit_actions(vault_path, "lock") == ["locked after 0.01 idle minutes"]
+
+
+async def test_keys_and_mouse_keep_the_session_open(vault_path: Path) -> None:
+    app = make_app(vault_path, OFFICER, idle_lock_minutes=1, idle_check_seconds=0.02)
+    now = [1000.0]
+    app.idle_clock = lambda: now[0]  # idle seconds under the test's control
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, OFFICER, OFFICER_PASS)
+        await wait_screen(pilot, HomeScreen)
+        for activity in ("key", "mouse", "key"):  # 150 s in all, never 60 s without input
+            if activity == "key":
+                await pilot.press("down")
+            else:
+                await pilot.hover("#who")
+            now[0] += 50  # 50 s since that key or move: under the minute
+            await pilot.pause(0.1)
+            assert isinstance(app.screen, HomeScreen), f"locked despite the {activity}"
+        now[0] += 11  # 61 s since the last activity
+        await wait_screen(pilot, LockScreen)
 
 
 async def test_sign_out_from_the_lock_screen_gives_a_fresh_unlock_screen(vault_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,7 @@ from test_app_support import (  # cheap_kdf: autouse, see test_app_support
 )
 from textual.widgets import Input
 
+from uwu_tui.data import attempts
 from uwu_tui.errors import WrongPassphrase
 from uwu_tui.screens.home import HomeScreen
 from uwu_tui.screens.passphrase import ChangePassphraseScreen
@@ -100,9 +102,13 @@ async def test_disabled_user_gets_its_message(officer: Session) -> None:
 async def test_repeated_failures_are_delayed_with_the_seconds_shown(vault_path: Path) -> None:
     app = make_app(vault_path, OFFICER)
     async with app.run_test(size=SIZE) as pilot:
-        for _ in range(3):
-            await sign_in_fails(pilot, OFFICER, "still the wrong words")
-            app.screen.query_one("#message").error("")  # so the next message is a new one
+        await sign_in_fails(pilot, OFFICER, "still the wrong words")
+        # Seven more failures (as another process would record them) make the wait 16 s,
+        # so that a slow test machine still meets it.
+        for _ in range(7):
+            attempts.record_failure(vault_path, OFFICER, "2026-11-25T09:30:00.000+00:00",
+                                    time.time())
+        app.screen.query_one("#message").error("")  # so the next message is a new one
         text = await sign_in_fails(pilot, OFFICER, OFFICER_PASS)
         assert text.startswith(f"Too many failed attempts for '{OFFICER}': wait ")
         assert text.endswith(" s and try again.")
