@@ -322,13 +322,25 @@ def load(session: Any, synthetic: Synthetic, sizes: Sizes, *, member_batch: int 
          entry_batch: int = 50_000, say: Callable[[str], None] = lambda _t: None) -> None:
     """Write synthetic records through `Session.load_synthetic`, one transaction and one
     audit row per batch."""
-    for start in range(0, sizes.members, member_batch):
-        stop = min(sizes.members, start + member_batch)
+    load_members(session, synthetic, sizes, batch=member_batch, say=say)
+    load_cases(session, synthetic, sizes, batch=entry_batch, say=say)
+
+
+def load_members(session: Any, synthetic: Synthetic, sizes: Sizes, *, batch: int = 50_000,
+                 say: Callable[[str], None] = lambda _t: None) -> None:
+    for start in range(0, sizes.members, batch):
+        stop = min(sizes.members, start + batch)
         session.load_synthetic(member_rows=synthetic.member_rows(start, stop),
                                counts=f"{stop - start} members")
         say(f"members {stop:,}/{sizes.members:,}")
+
+
+def load_cases(session: Any, synthetic: Synthetic, sizes: Sizes, *, batch: int = 50_000,
+               say: Callable[[str], None] = lambda _t: None) -> None:
+    """Cases (with their "opened" events), entries and plan actions, for members already
+    loaded from the same `synthetic` and `sizes`."""
     done = 0
-    for cases, events, entries, actions in synthetic.case_batches(sizes, batch_entries=entry_batch):
+    for cases, events, entries, actions in synthetic.case_batches(sizes, batch_entries=batch):
         session.load_synthetic(case_rows=cases, event_rows=events, entry_rows=entries,
                                action_rows=actions,
                                counts=f"{len(cases)} cases, {len(entries)} entries, "
