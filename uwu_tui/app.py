@@ -31,7 +31,7 @@ from uwu_tui.session import Session, utc_now
 from uwu_tui.widgets.commands import ScreenActionsProvider
 from uwu_tui.widgets.keys import screen_keys
 from uwu_tui.widgets.safe_app import SafeAppMixin
-from uwu_tui.widgets.vault_thread import VaultThread
+from uwu_tui.widgets.vault_thread import VaultThread, one_line
 
 __all__ = ["UwuApp"]
 
@@ -133,7 +133,10 @@ class UwuApp(SafeAppMixin, App[None]):
         session, self.session = self.session, None
         self.show_identity()
         if session is not None:
-            await self.vault_thread.run(session.close)
+            try:
+                await self.vault_thread.run(session.close)
+            except Exception as error:  # say so, and leave the session behind all the same
+                self.notify(one_line(error), severity="error")
         await self._show_fresh(UnlockScreen(""))
 
     # ---- lock ----------------------------------------------------------------------
