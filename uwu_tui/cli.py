@@ -399,7 +399,9 @@ def cmd_demo(ctx: Context) -> int:
 
     if ctx.args.members < 1 or ctx.args.members > 1_000_000:
         raise UsageError("--members takes a number from 1 to 1,000,000.")
-    return demo.run_demo(ctx.settings, ctx.out, members=ctx.args.members)
+    interactive = sys.stdin.isatty() and getattr(ctx.out, "isatty", lambda: False)()
+    pause = (lambda: input("Press Enter to open the demo (Ctrl+C to stop) … ")) if interactive else None
+    return demo.run_demo(ctx.settings, ctx.out, members=ctx.args.members, pause=pause)
 
 
 COMMANDS["import"] = cmd_import

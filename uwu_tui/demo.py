@@ -358,10 +358,13 @@ def launch_tui(settings: Any, vault: Path, username: str) -> int:
     return int(app.return_code or 0)
 
 
-def run_demo(settings: Any, out: TextIO, *, members: int = 200, seed: int = 1) -> int:
+def run_demo(settings: Any, out: TextIO, *, members: int = 200, seed: int = 1,
+             pause: Callable[[], object] | None = None) -> int:
     """`uwu demo`: a throwaway vault in a fresh private folder, the TUI, then clean-up.
 
     The folder is removed however the demo ends: normally, on an error, or on Ctrl+C.
+    `pause`, when given (an interactive terminal), lets the user read the printed
+    username and passphrase before the TUI takes over the screen.
     """
     folder = Path(tempfile.mkdtemp(prefix="uwu-demo-"))
     try:
@@ -379,6 +382,8 @@ def run_demo(settings: Any, out: TextIO, *, members: int = 200, seed: int = 1) -
             "The vault and its folder are deleted when you quit.",
             file=out, flush=True,
         )
+        if pause is not None:
+            pause()
         demo_settings = replace(settings, vault=vault) if hasattr(settings, "vault") else settings
         return launch_tui(demo_settings, vault, DEMO_USER)
     finally:

@@ -174,3 +174,14 @@ def test_the_demo_module_does_not_import_textual() -> None:
 def test_today_is_not_needed_for_generation() -> None:
     # The generator takes its clock from `now`, so records are the same on any day.
     assert synthetic().member_values(0)["date_of_birth"] < date(2026, 11, 25).isoformat()
+
+
+def test_run_demo_pauses_before_the_tui_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    from uwu_tui.config import Settings
+
+    order: list[str] = []
+    monkeypatch.setattr(demo, "launch_tui", lambda *_a: order.append("tui") or 0)
+    out = io.StringIO()
+    code = demo.run_demo(Settings(), out, members=5, pause=lambda: order.append("pause"))
+    assert code == 0 and order == ["pause", "tui"]
+    assert "passphrase:" in out.getvalue()
