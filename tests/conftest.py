@@ -6,6 +6,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Property tests check behaviour, not speed: no per-example deadline (a loaded CI machine
+# must not turn a slow example into a failure). Speed is measured in benchmarks/.
+settings.register_profile("uwu", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("uwu")
 
 OFFICER = "alice"
 OFFICER_NAME = "Alice Example"

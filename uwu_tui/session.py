@@ -319,11 +319,29 @@ class Session:
     def _require_ready(self) -> None:
         if self._key is None:
             raise VaultLocked("The vault is locked. Unlock it to continue.")
+        self._refresh_identity()
         if self.must_change_passphrase:
             raise PermissionDenied(
                 "You must change your initial passphrase before doing anything else "
                 "(in the TUI, or with 'uwu passwd')."
             )
+
+    def _refresh_identity(self) -> None:
+        """Read this user's role and status again whenever another connection has committed
+        since the last look (`PRAGMA data_version`, so an unchanged vault costs one pragma).
+        An account disabled or re-roled by an officer loses its old powers at once, not at
+        its next sign-in."""
+        conn = self._conn()
+        version = inbox.data_version(conn)
+        if getattr(self._local, "identity_version", None) == version:
+            return
+        record = users.get(conn, self.user.username)
+        if record is None or not record.active:
+            self.lock("because the account was disabled")
+            raise DisabledUser(f"The account '{self.user.username}' has been disabled.")
+        self._local.identity_version = version
+        if record.role != self.user.role:
+            self.user = Identity(record.username, record.full_name, record.role)
 
     def now(self) -> datetime:
         return self._clock()

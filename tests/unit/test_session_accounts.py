@@ -506,3 +506,28 @@ def test_uwu_backup_exits_0(vault: Path, tmp_path: Path) -> None:
         stdin=io.StringIO(OFFICER_PASS + "\n"), out=io.StringIO(), err=(err := io.StringIO()),
     )
     assert code == 1 and "already exists" in err.getvalue()
+
+
+def test_a_signed_in_user_loses_powers_when_disabled_or_demoted(vault_path: Path) -> None:
+    """Role and status are read again when another connection commits: a demoted officer
+    cannot add accounts, and a disabled user is locked out at their next action."""
+    admin = Session.open(vault_path, OFFICER, OFFICER_PASS)
+    admin.add_user("olga", "Olga Example", "officer", "initial granite window 77")
+    admin.add_user("carl", "Carl Example", "caseworker", "initial granite window 78")
+    olga = Session.open(vault_path, "olga", "initial granite window 77")
+    olga.change_passphrase("initial granite window 77", "harbour lights at dusk")
+    carl = Session.open(vault_path, "carl", "initial granite window 78")
+    carl.change_passphrase("initial granite window 78", "copper kettle on the hob")
+    assert len(olga.list_users()) == 3
+
+    admin.set_role("olga", "caseworker")
+    with pytest.raises(PermissionDenied):
+        olga.list_users()
+    assert olga.user.role == "caseworker"
+
+    admin.disable_user("carl")
+    with pytest.raises(DisabledUser):
+        carl.find_members("anyone")
+    assert carl.locked
+    admin.close()
+    olga.close()
