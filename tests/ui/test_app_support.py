@@ -125,8 +125,7 @@ async def sign_in_fails(pilot: Pilot, username: str, passphrase: str) -> str:
     return message(pilot.app)
 
 
-#: A passphrase that keeps every rule for the accounts the UI tests make. (conftest's
-#: CASEWORKER_PASS / SUPERVISOR_PASS contain their usernames, which the policy refuses.)
+#: The passphrase the accounts made by `add_staff` end up with.
 STAFF_PASS = "maple harbour under quiet stars"
 
 
