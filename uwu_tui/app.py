@@ -43,9 +43,9 @@ _STOP_SIGNALS = tuple(
 
 def vault_exists(path: Path) -> bool:
     """Whether the vault (database or keyslot file) is there; the router's only question."""
-    from uwu_tui.data.vault import VaultPaths, exists  # the vault's own definition of "exists"
+    from uwu_tui.session import Session
 
-    return exists(VaultPaths.of(path))
+    return Session.vault_exists(path)
 
 
 class UwuApp(SafeAppMixin, App[None]):

@@ -1,11 +1,15 @@
 """Session: an unlocked vault plus the signed-in user. The one door to data.
 
+Threads: a Session may be used from several threads (each gets its own connection),
+but `lock()` and `close()` close them all, so the TUI makes every call from one vault
+thread (`uwu_tui/widgets/vault_thread.py`) and the CLI from its only thread.
+
 Every public method checks the policy (`uwu_tui.policy`), reads or writes through
 `uwu_tui.data`, and appends to the audit chain in the same transaction as the change
 it records. The TUI and the CLI both go through here, so a rule holds in both.
 
-Connections are per thread (Textual thread workers get their own), all closed and
-the key wiped on `lock()`; `unlock()` with the same user's passphrase reopens.
+All connections are closed and the key wiped on `lock()`; `unlock()` with the same
+user's passphrase reopens.
 """
 
 from __future__ import annotations
@@ -345,6 +349,16 @@ class Session:
 
     def now(self) -> datetime:
         return self._clock()
+
+    @staticmethod
+    def vault_exists(vault_path: Path | str) -> bool:
+        """Whether a vault (its database or its keyslot file) is at this path."""
+        return vaultfile.exists(VaultPaths.of(vault_path))
+
+    def may(self, permission: Permission) -> bool:
+        """Whether the policy lets this user's role do this (for hiding keys; every call
+        is checked again when made)."""
+        return roles.allowed(self.user.role, permission)
 
     # ---- accounts ---------------------------------------------------------------
 

@@ -10,7 +10,6 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from uwu_tui.display import clean
-from uwu_tui.policy import roles
 from uwu_tui.policy.roles import Permission
 from uwu_tui.widgets.vault_thread import VaultAccess
 
@@ -67,7 +66,7 @@ class HomeScreen(VaultAccess, Screen[None]):
             return True
         session = self.uwu.session
         # The policy decides; the session refuses anyway if a hidden key is forced.
-        return session is not None and roles.allowed(session.user.role, permission)
+        return session is not None and session.may(permission)
 
     def action_passphrase(self) -> None:
         from uwu_tui.screens.passphrase import ChangePassphraseScreen
