@@ -80,6 +80,7 @@ class Config:
     diagnostic: bool = True       # also SQLCipher with memory security off (needs isolate)
     workdir: str = ""
     keep: bool = False
+    reuse: bool = False           # use the databases already built in workdir
     out: str = str(ROOT / "bench-results" / "latest.md")
 
 
@@ -601,13 +602,18 @@ def run(config: Config, say: Callable[[str], None] = lambda _t: None) -> Report:
     try:
         say(f"building in {work}: {config.members:,} members, {config.cases:,} cases, "
             f"{config.entries:,} entries (SQLCipher and plain side by side) …")
-        if config.isolate:
+        saved = work / "build.json"
+        if config.reuse and saved.exists():
+            report.build = json.loads(saved.read_text())
+            say("  reusing the databases built before")
+        elif config.isolate:
             payloads = {e: json.dumps({"task": "build", "engine": e, "config": asdict(config),
                                        "work": str(work), "job": {}}) for e in ENGINES}
             running = {e: _spawn(p) for e, p in payloads.items()}
             report.build = {e: r.result() for e, r in running.items()}
         else:
             report.build = {e: _call("build", e, config, work, {}) for e in ENGINES}
+        saved.write_text(json.dumps(report.build))
         for engine, timing in report.build.items():
             say(f"  {engine}: built in {timing['total_s']:.1f} s")
         write_import_csv(config, work / "import.csv")
@@ -759,8 +765,9 @@ def render(report: Report) -> str:
               "| engine | set-up (s) | members (s) | cases + entries + plan actions (s) | total (s) |",
               "|---|---:|---:|---:|---:|"]
     for engine, b in report.build.items():
-        lines.append(f"| {engine} | {b['setup_s']:.1f} | {b['members_s']:.1f} | "
-                     f"{b['cases_entries_s']:.1f} | {b['total_s']:.1f} |")
+        cells = [_num(b.get(k), "s") for k in ("setup_s", "members_s", "cases_entries_s",
+                                                "total_s")]
+        lines.append(f"| {engine} | " + " | ".join(cells) + " |")
     failed = [r["scenario"] for r in report.rows if not r["pass"]]
     lines += ["", f"{len(report.rows) - len(failed)} of {len(report.rows)} rows pass."]
     return "\n".join(lines) + "\n"
@@ -781,6 +788,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="skip the memory-security-off diagnostic run")
     parser.add_argument("--workdir", help="build here (default: a new temporary folder)")
     parser.add_argument("--keep", action="store_true", help="keep the built databases")
+    parser.add_argument("--reuse", action="store_true",
+                        help="time the databases already built in --workdir (with --keep)")
     parser.add_argument("--out", default=Config.out, help="where to write the Markdown report")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -792,7 +801,8 @@ def main(argv: list[str] | None = None) -> int:
             base[name] = getattr(args, name)
     config = Config(**base, search_queries=max(200, args.search_queries),
                     plain_driver=args.plain_driver, diagnostic=not args.no_diagnostic,
-                    workdir=args.workdir or "", keep=args.keep, out=args.out)
+                    workdir=args.workdir or "", keep=args.keep or args.reuse,
+                    reuse=args.reuse and bool(args.workdir), out=args.out)
     started = time.perf_counter()
     report = run(config, say=lambda text: print(text, file=sys.stderr, flush=True))
     print(report.markdown)

@@ -109,3 +109,34 @@ def test_percentile() -> None:
     assert harness.percentile(values, 95) == 95.0
     assert harness.percentile(values, 50) == 50.0
     assert harness.percentile([3.0], 95) == 3.0
+
+
+def test_member_search_ranks_a_bounded_candidate_set(tmp_path: Path) -> None:
+    """members.search ranks at most SEARCH_CANDIDATES matches (the change the benchmark
+    motivated): selective queries are unchanged, broad ones stay fast and correct."""
+    from uwu_tui.data import importer, members
+
+    conn = harness.plain_create(tmp_path / "plain.db", "stdlib")
+    source = harness.synthetic(harness.Config())
+    rows = source.member_rows(0, 700)
+    family = importer.MEMBER_COLUMNS.index("family_name")
+    rows = [(*r[:family], "Testworth" if i < 699 else "Zedwick", *r[family + 1:])
+            for i, r in enumerate(rows)]
+    conn.execute("BEGIN")
+    importer.insert_members(conn, rows)
+    conn.execute("COMMIT")
+    broad = members.search(conn, "testw", limit=50)
+    assert len(broad) == 50 and all(m.family_name == "Testworth" for m in broad)
+    assert len(members.search(conn, "t", limit=20, candidates=30)) == 20
+    only = members.search(conn, "zedw")
+    assert [m.family_name for m in only] == ["Zedwick"]
+    assert members.search(conn, "zedw", excluded_ids=[only[0].id]) == []
+    # excluded members do not use up the candidates
+    assert len(members.search(conn, "testw", limit=5, candidates=5,
+                              excluded_ids=[m.id for m in broad[:5]])) == 5
+    # a query with fewer matches than the bound ranks all of them, as before
+    given = rows[0][importer.MEMBER_COLUMNS.index("given_name")]
+    exact = members.search(conn, f"{given} testworth", limit=1000, candidates=10**6)
+    assert 0 < len(exact) <= members.SEARCH_CANDIDATES
+    assert members.search(conn, f"{given} testworth", limit=1000) == exact
+    conn.close()
