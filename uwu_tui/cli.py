@@ -181,6 +181,15 @@ class Context:
         vaultfile.inspect(vaultfile.VaultPaths.of(self.vault))  # fail before asking
         return Session.open(self.vault, self.username, self.passphrase(f"Passphrase for {self.username}"))
 
+    def open_session_keeping_passphrase(self):  # -> tuple[Session, str]
+        """For commands that seal a new keyslot with the same passphrase (surgery packs)."""
+        from uwu_tui.data import vault as vaultfile
+        from uwu_tui.session import Session
+
+        vaultfile.inspect(vaultfile.VaultPaths.of(self.vault))
+        passphrase = self.passphrase(f"Passphrase for {self.username}")
+        return Session.open(self.vault, self.username, passphrase), passphrase
+
     def say(self, text: str) -> None:
         print(text, file=self.out)
 
@@ -406,6 +415,59 @@ def cmd_demo(ctx: Context) -> int:
 
 COMMANDS["import"] = cmd_import
 COMMANDS["demo"] = cmd_demo
+
+
+def _surgery_parsers(sub: argparse._SubParsersAction,
+                     command: Callable[[str, str], argparse.ArgumentParser]) -> None:
+    p = command("surgery", "surgery packs: an encrypted extract for offline sessions")
+    ssub = p.add_subparsers(dest="surgery_command", metavar="ACTION", required=True)
+    ex = ssub.add_parser("export", help="write a pack of chosen members",
+                         description="Write a surgery pack: a separate encrypted vault with "
+                                     "only the chosen members, opened with your passphrase.")
+    _common(ex, top=False)
+    ex.add_argument("dest", metavar="DEST", help="a new file, or a folder to put it in")
+    which = ex.add_mutually_exclusive_group(required=True)
+    which.add_argument("--members", metavar="NO,NO…",
+                       help="membership numbers, separated by commas")
+    which.add_argument("--branch", metavar="NAME", help="every member of a branch")
+    which.add_argument("--mine", action="store_true", help="the members of my open cases")
+    mg = ssub.add_parser("merge", help="merge a pack back into this vault",
+                         description="Merge a surgery pack, all or nothing; merging the "
+                                     "same pack again adds nothing.")
+    _common(mg, top=False)
+    mg.add_argument("pack", metavar="PACK")
+    mg.add_argument("--delete", action="store_true",
+                    help="remove the pack's files after a successful merge")
+
+
+_EXTENSIONS.append(_surgery_parsers)
+
+
+def cmd_surgery(ctx: Context) -> int:
+    session, passphrase = ctx.open_session_keeping_passphrase()
+    try:
+        if ctx.args.surgery_command == "export":
+            numbers = [n.strip() for n in (ctx.args.members or "").split(",") if n.strip()]
+            pack = session.surgery_export(ctx.args.dest, passphrase,
+                                          membership_numbers=numbers or None,
+                                          branch=ctx.args.branch, mine=ctx.args.mine)
+            ctx.say(f"Surgery pack written: {pack}")
+            ctx.say(f"Its keyslot file: {pack.with_suffix('.keys')} (keep them together).")
+            ctx.say(f"Open it offline with: uwu --vault {pack}")
+        else:
+            report = session.surgery_merge(ctx.args.pack, passphrase, delete=ctx.args.delete)
+            ctx.say(report.summary().capitalize() + ".")
+            if report.conflicts:
+                ctx.say("Review the conflicts in the TUI (merge review) before relying on "
+                        "those fields.")
+            if ctx.args.delete:
+                ctx.say("The pack's files were removed.")
+    finally:
+        session.close()
+    return EXIT_OK
+
+
+COMMANDS["surgery"] = cmd_surgery
 
 
 def _clean(text: str) -> str:

@@ -25,7 +25,7 @@ from typing import Callable, Iterable, Iterator
 
 from uwu_tui.data import (
     attempts, audit, cases, conflicts, consents, db, files, grants, inbox, members, purge, schema,
-    registers, users,
+    registers, surgery, users,
 )
 from uwu_tui.data.conflicts import Conflict
 from uwu_tui.data.registers import (
@@ -48,6 +48,7 @@ from uwu_tui.errors import (
     ConflictError,
     NeedsBreakGlass,
     DisabledUser,
+    UnknownUser,
     KeyFileError,
     PermissionDenied,
     StorageError,
@@ -207,6 +208,9 @@ class Session:
 
     def _after_sign_in(self, action: str, summary: str) -> None:
         """Copy failed sign-ins recorded outside the vault into the chain, then log this one."""
+        pack_id = self._meta("pack_id")
+        if pack_id:
+            self.origin = f"pack:{pack_id}"  # records made offline carry the pack's id
         pending: dict[str, list[str]] = {}
         with contextlib.suppress(OSError, StorageError):
             pending = attempts.take_pending_and_reset(self.paths.db, self.user.username)
@@ -303,13 +307,14 @@ class Session:
             raise files.storage_error(error, what) from None
 
     def _append(self, conn: db.Connection, action: str, entity: str = "",
-                entity_id: str = "", summary: str = "", *, author: str | None = None) -> int:
+                entity_id: str = "", summary: str = "", *, author: str | None = None,
+                origin: str | None = None) -> int:
         if self._audit_key is None:
             raise VaultLocked("The vault is locked. Unlock it to continue.")
         return audit.append(
             conn, self._audit_key, at=iso(self._clock()), username=author or self.user.username,
             action=action, entity=entity, entity_id=entity_id, summary=summary,
-            origin=self.origin,
+            origin=origin or self.origin,
         )
 
     def _audit(self, action: str, entity: str = "", entity_id: str = "", summary: str = "") -> int:
@@ -319,6 +324,11 @@ class Session:
     def _require(self, permission: Permission) -> None:
         self._require_ready()
         roles.require(self.user.role, permission)
+
+    def _require_office(self) -> None:
+        if self._meta("pack_id"):
+            raise PermissionDenied("Accounts are managed in the office vault, not in a surgery "
+                                   "pack.")
 
     def _require_ready(self) -> None:
         if self._key is None:
@@ -369,6 +379,7 @@ class Session:
     def add_user(self, username: str, full_name: str, role: str, initial_passphrase: str) -> User:
         """(officer) A new account whose initial passphrase must be changed at first sign-in."""
         self._require(Permission.MANAGE_USERS)
+        self._require_office()
         username = accounts.check_username(username)
         full_name = accounts.check_full_name(full_name)
         role = accounts.check_role(role)
@@ -399,6 +410,7 @@ class Session:
     def disable_user(self, username: str) -> None:
         """(officer) Remove the user's keyslot: they can no longer unlock."""
         self._require(Permission.MANAGE_USERS)
+        self._require_office()
         conn = self._conn()
         target = users.get(conn, username)
         if target is None:
@@ -423,6 +435,7 @@ class Session:
     def set_role(self, username: str, role: str) -> None:
         """(officer) Change a user's role."""
         self._require(Permission.MANAGE_USERS)
+        self._require_office()
         role = accounts.check_role(role)
         conn = self._conn()
         target = users.get(conn, username)
@@ -1635,6 +1648,8 @@ class Session:
         action = registers.BreachAction(uuid7(), breach_id, description, owner, str(due_date),
                                         None, 1)
         with self._write("save the corrective action") as conn:
+            if self._breach(conn, breach_id).status == breach_policy.CLOSED:
+                raise PermissionDenied("This breach is closed.")  # closed meanwhile
             registers.insert_action(conn, action, iso(self._clock()), self.origin)
             self._append(conn, "create", "breach action", action.id,
                          f"corrective action on breach {item.reference}, due {due_date}")
@@ -1649,6 +1664,9 @@ class Session:
             raise ValidationError("That corrective action no longer exists.")
         now = iso(self._clock())
         with self._write("save the corrective action") as conn:
+            # Checked inside the transaction: a breach closed meanwhile stays complete.
+            if self._breach(conn, action.breach_id).status == breach_policy.CLOSED:
+                raise PermissionDenied("This breach is closed.")
             if not registers.set_action_done(conn, action_id, expected_version,
                                              now if done else None, now):
                 raise ConflictError("Someone else changed this action since you opened it.")
@@ -1772,6 +1790,8 @@ class Session:
         note = registers.IncidentNote(uuid7(), incident_id, iso(self._clock()),
                                       self.user.username, body)
         with self._write("save the note") as conn:
+            if self._incident(conn, incident_id).status == "resolved":
+                raise PermissionDenied("This incident is resolved.")
             registers.add_incident_note(conn, note, self.origin)
             self._append(conn, "update", "incident", incident_id,
                          f"incident {item.reference}: action recorded")
@@ -1860,6 +1880,7 @@ class Session:
             raise PermissionDenied("Another officer must review your own declaration.")
         now = iso(self._clock())
         with self._write("save the review") as conn:
+            barred_before = conflicts.blocked_member_ids(conn, item.declared_by)
             if not conflicts.review(conn, conflict_id, expected_version, decision, plan,
                                     self.user.username, now):
                 raise ConflictError("Someone else reviewed this declaration since you opened it.")
@@ -1999,7 +2020,9 @@ class Session:
             latest: dict[str, registers.Training] = {}
             for record in registers.training_for(conn, person):
                 best = latest.get(record.kind)
-                if best is None or record.completed_on > best.completed_on:
+                # Same completion day: the record made later (a correction) wins.
+                if best is None or (record.completed_on, record.recorded_at, record.id) > (
+                        best.completed_on, best.recorded_at, best.id):
                     latest[record.kind] = record
             for record in latest.values():
                 if record.expires_on is None:
@@ -2027,6 +2050,268 @@ class Session:
     def inbox_unread(self) -> int:
         self._require_ready()
         return inbox.unread_count(self._conn(), self.user.username, self.user.role)
+
+    # ==== surgery packs (issue 6) ======================================================
+
+    @property
+    def is_pack(self) -> bool:
+        """Whether this vault is a surgery pack (an extract to work on offline)."""
+        return self._meta("pack_id") is not None
+
+    @property
+    def privacy_default(self) -> bool:
+        """Whether privacy mode starts on (the default for surgery packs)."""
+        return self._meta("privacy_default") == "1"
+
+    def _meta(self, key: str) -> str | None:
+        cache = self.__dict__.setdefault("_meta_cache", {})
+        if key not in cache:
+            row = self._conn().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+            cache[key] = row[0] if row else None
+        return cache[key]
+
+    def _check_own_passphrase(self, passphrase: str) -> None:
+        try:
+            KeyFile.load(self.paths.keys).unseal(self.user.username, passphrase).wipe()
+        except WrongPassphrase:
+            raise WrongPassphrase("That is not your passphrase.") from None
+
+    def surgery_export(self, dest: Path | str, passphrase: str, *,
+                       membership_numbers: Iterable[str] | None = None,
+                       branch: str | None = None, mine: bool = False) -> Path:
+        """Write a surgery pack: a separate encrypted vault holding only the chosen members
+        with their cases, entries, consents and disclosures, opened with the exporting
+        user's passphrase. Officers and supervisors choose any members; a caseworker takes
+        the members of their own cases."""
+        self._require_ready()
+        if self.is_pack:
+            raise PermissionDenied("A surgery pack cannot export another pack.")
+        if sum((bool(membership_numbers), bool(branch), bool(mine))) != 1:
+            raise ValidationError("Choose the members one way: by numbers, by branch, or mine.")
+        if self.user.role == roles.CASEWORKER and not mine:
+            raise PermissionDenied("Caseworkers take packs of their own cases (--mine).")
+        self._check_own_passphrase(passphrase)
+        conn = self._conn()
+        username = self.user.username
+        if mine:
+            ids = sorted(cases.member_ids_assigned_to(conn, username))
+        elif branch:
+            ids = members.ids_in_branch(conn, validate.text(branch, "branch", required=True))
+        else:
+            ids, unknown = [], []
+            for number in membership_numbers or []:
+                found = members.by_number(conn, validate.membership_no(number))
+                (ids.append(found.id) if found else unknown.append(number))
+            if unknown:
+                raise ValidationError("Unknown membership numbers: " + ", ".join(unknown[:10]),
+                                      field="members")
+        blocked = conflicts.blocked_member_ids(conn, username)
+        ids = [m for m in ids if m not in blocked]
+        if not ids:
+            raise ValidationError("No members to put in the pack.", field="members")
+        now = self._clock()
+        target = Path(os.path.abspath(os.path.expanduser(str(dest))))
+        if target.is_dir():
+            target = target / f"surgery-{now.astimezone().strftime('%Y%m%d-%H%M')}-{username}.db"
+        pack_paths = VaultPaths.of(target)
+        if vaultfile.exists(pack_paths):
+            raise ValidationError(f"{target} already exists: choose a new name.")
+        pack_id = uuid7()
+        keyfile, key = vaultfile.create(pack_paths, username, passphrase, iso(now))
+        try:
+            surgery.attach(conn, str(pack_paths.db), key.raw().hex())
+            try:
+                with self._write("write the surgery pack") as conn:
+                    counts = surgery.export_rows(conn, ids, username)
+                    conn.executemany("INSERT INTO pack.meta (key, value) VALUES (?, ?)", [
+                        ("pack_id", pack_id), ("pack_source", self.vault_id),
+                        ("pack_exported_at", iso(now)), ("pack_exported_by", username),
+                        ("privacy_default", "1")])
+                    conn.execute("INSERT INTO surgery_pack (pack_id, exported_at, exported_by,"
+                                 " member_count) VALUES (?, ?, ?, ?)",
+                                 (pack_id, iso(now), username, len(ids)))
+                    self._append(conn, "surgery export", "surgery pack", pack_id,
+                                 f"surgery pack with {len(ids)} member(s),"
+                                 f" {counts.get('entry', 0)} entries")
+            finally:
+                surgery.detach(conn)
+            pack_conn = vaultfile.connect(pack_paths, keyfile, key)
+            try:
+                with db.write(pack_conn, "start the pack's audit chain"):
+                    audit.append(pack_conn, audit.audit_key(key, keyfile.vault_id), at=iso(now),
+                                 username=username, action="surgery export",
+                                 entity="surgery pack", entity_id=pack_id,
+                                 summary=f"pack created from vault {self.vault_id}",
+                                 origin=f"pack:{pack_id}")
+                db.checkpoint(pack_conn)
+            finally:
+                pack_conn.close()
+        except BaseException:
+            for path in pack_paths.sidecars():
+                with contextlib.suppress(OSError):
+                    path.unlink()
+            raise
+        finally:
+            key.wipe()
+        return pack_paths.db
+
+    def surgery_merge(self, pack_path: Path | str, passphrase: str, *,
+                      delete: bool = False) -> surgery.MergeReport:
+        """Merge a pack at the office, all or nothing. New records are inserted, entries
+        appended, member and case edits applied where the office copy is unchanged since
+        export (otherwise recorded as conflicts for review), reports made offline reach
+        inboxes as urgent, and the pack's audit rows join this chain with their origin.
+        Merging the same pack again adds nothing."""
+        self._require_ready()
+        if self.is_pack:
+            raise PermissionDenied("Merge packs into the office vault, not into another pack.")
+        paths = VaultPaths.of(pack_path)
+        keyfile = vaultfile.inspect(paths)
+        try:
+            key = keyfile.unseal(self.user.username, passphrase)
+        except UnknownUser:
+            raise PermissionDenied("This pack was made by another user: they must merge it.") \
+                from None
+        except WrongPassphrase:
+            raise WrongPassphrase("The pack does not open with that passphrase.") from None
+        try:
+            pack_conn = vaultfile.connect(paths, keyfile, key)
+            try:
+                db.enable_wal(pack_conn)
+                schema.migrate(pack_conn)
+                meta = dict(pack_conn.execute("SELECT key, value FROM meta").fetchall())
+                if "pack_id" not in meta:
+                    raise ValidationError("That vault is not a surgery pack.")
+                if meta.get("pack_source") != self.vault_id:
+                    raise ValidationError("This pack was exported from another vault: refused.")
+                chain = audit.verify(pack_conn, audit.audit_key(key, keyfile.vault_id))
+                if not chain.ok:
+                    raise AuditBroken("The pack's audit chain is broken: " + chain.describe())
+                db.checkpoint(pack_conn)
+            finally:
+                pack_conn.close()
+            pack_id = meta["pack_id"]
+            conn = self._conn()
+            surgery.attach(conn, str(paths.db), key.raw().hex())
+            try:
+                report = self._merge_attached(conn, pack_id)
+            finally:
+                surgery.detach(conn)
+        finally:
+            key.wipe()
+        if delete:
+            for path in paths.sidecars():
+                with contextlib.suppress(OSError):
+                    path.unlink()
+        return report
+
+    def _merge_attached(self, conn: db.Connection, pack_id: str) -> surgery.MergeReport:
+        now = iso(self._clock())
+        merged = conn.execute("SELECT merged_at FROM surgery_pack WHERE pack_id = ?",
+                              (pack_id,)).fetchone()
+        origin = f"pack:{pack_id}"
+        with self._write("merge the surgery pack") as conn:
+            if merged and merged[0]:
+                report = surgery.MergeReport(pack_id, already_merged=True)
+                self._append(conn, "surgery merge", "surgery pack", pack_id, report.summary())
+                return report
+            new_reports = {
+                table: [row[0] for row in conn.execute(
+                    f"SELECT id FROM pack.{table} WHERE id NOT IN (SELECT id FROM main.{table})")]
+                for table in ("breach", "incident", "conflict")}
+
+            def append_audit(row: tuple) -> None:
+                seq, at, username, action, entity, entity_id, summary = row
+                self._append(conn, action, entity, entity_id,
+                             f"{summary} [offline at {at}, pack row {seq}]",
+                             author=username, origin=origin)
+
+            report = surgery.merge(conn, pack_id, now, append_audit)
+            for breach_id in new_reports["breach"]:
+                ref = conn.execute("SELECT reference FROM breach WHERE id = ?",
+                                   (breach_id,)).fetchone()[0]
+                self._post(conn, to_role=roles.OFFICER, kind="breach", entity="breach",
+                           entity_id=breach_id, urgent=True,
+                           summary=f"Breach {ref} reported at a surgery: the 72-hour clock "
+                                   "runs from its discovery")
+            for incident_id in new_reports["incident"]:
+                self._post(conn, to_role=roles.SUPERVISOR, kind="incident", entity="incident",
+                           entity_id=incident_id, urgent=True,
+                           summary="An incident was reported at a surgery")
+            for conflict_id in new_reports["conflict"]:
+                self._post(conn, to_role=roles.OFFICER, kind="conflict", entity="conflict",
+                           entity_id=conflict_id, urgent=True,
+                           summary="A conflict of interest was declared at a surgery")
+            if report.conflicts:
+                self._post(conn, to_user=self.user.username, kind="merge review",
+                           entity="surgery pack", entity_id=pack_id,
+                           summary=f"{report.conflicts} field(s) changed both at the office "
+                                   "and at the surgery: choose which to keep")
+            report.urgent_items = sum(len(v) for v in new_reports.values())
+            conn.execute("INSERT INTO surgery_pack (pack_id, exported_at, exported_by,"
+                         " member_count, merged_at, merged_by) VALUES (?, ?, ?, 0, ?, ?)"
+                         " ON CONFLICT (pack_id) DO UPDATE SET merged_at = excluded.merged_at,"
+                         " merged_by = excluded.merged_by",
+                         (pack_id, now, self.user.username, now, self.user.username))
+            self._append(conn, "surgery merge", "surgery pack", pack_id, report.summary())
+        return report
+
+    def merge_conflicts(self) -> list[surgery.MergeConflict]:
+        """Fields changed both at the office and at a surgery, waiting for a choice. Only
+        those on records this user may write are listed."""
+        self._require_ready()
+        conn = self._conn()
+        result = []
+        for item in surgery.open_conflicts(conn):
+            member_id = self._conflict_member(conn, item)
+            if member_id is None:
+                continue
+            if access.may_open(self._facts(conn, member_id)):
+                result.append(item)
+        return result
+
+    def _conflict_member(self, conn: db.Connection, item: surgery.MergeConflict) -> str | None:
+        if item.entity == "member":
+            return item.entity_id
+        if item.entity == "casefile":
+            case = cases.get(conn, item.entity_id)
+            return case.member_id if case else None
+        if item.entity == "plan_action":
+            action = cases.plan_action(conn, item.entity_id)
+            case = cases.get(conn, action.case_id) if action else None
+            return case.member_id if case else None
+        if item.entity == "consent":
+            item_consent = consents.consent(conn, item.entity_id)
+            return item_consent.member_id if item_consent else None
+        return None
+
+    def resolve_merge_conflict(self, conflict_id: str, keep: str) -> None:
+        """Keep the office value, or take the surgery's (`keep` = "office" | "pack")."""
+        self._require_ready()
+        keep = validate.choice(keep, "keep", ("office", "pack"))
+        conn = self._conn()
+        item = next((c for c in surgery.open_conflicts(conn) if c.id == conflict_id), None)
+        if item is None:
+            raise ValidationError("That conflict was already resolved.")
+        member_id = self._conflict_member(conn, item)
+        if member_id is None:
+            raise ValidationError("The record of that conflict no longer exists.")
+        self._require_member_write(conn, member_id)
+        now = iso(self._clock())
+        with self._write("resolve the conflict") as conn:
+            if keep == "pack":
+                value: object = item.pack_value
+                if item.entity == "member":
+                    value = validate.member_fields({item.field: item.pack_value}, self._today(),
+                                                   partial=True)[item.field]
+                table = item.entity
+                bump = (", version = version + 1, updated_at = ?"
+                        if "version" in surgery.columns(conn, "main", table) else "")
+                params = [value, *([now] if bump else []), item.entity_id]
+                conn.execute(f"UPDATE {table} SET {item.field} = ?{bump} WHERE id = ?", params)
+            surgery.resolve_conflict(conn, conflict_id, keep, self.user.username, now)
+            self._append(conn, "update", item.entity if item.entity != "casefile" else "case",
+                         item.entity_id, f"merge conflict on {item.field}: kept the {keep} value")
 
 
 @dataclass(frozen=True)

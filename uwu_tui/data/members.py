@@ -216,3 +216,8 @@ def count(conn: db.Connection) -> int:
 
 def field_names() -> tuple[str, ...]:
     return tuple(f.name for f in fields(Member))
+
+
+def ids_in_branch(conn: db.Connection, branch: str) -> list[str]:
+    return [row[0] for row in conn.execute(
+        "SELECT id FROM member WHERE branch = ? COLLATE NOCASE ORDER BY family_name", (branch,))]

@@ -86,6 +86,11 @@ def purge_member(conn: db.Connection, member_id: str) -> dict[str, int]:
         conn.execute("UPDATE conflict SET member_id = NULL WHERE member_id = ?", (member_id,))
         conn.execute("UPDATE erasure_request SET received_how = '' WHERE member_id = ?",
                      (member_id,))
+        # Merge conflicts hold field values (personal data) of this member and their cases.
+        conn.execute("DELETE FROM merge_conflict WHERE entity_id = ? OR entity_id IN"
+                     f" ({marks or 'NULL'})", (member_id, *case_ids))
+        conn.execute("DELETE FROM pack_base WHERE id = ? OR id IN"
+                     f" ({marks or 'NULL'})", (member_id, *case_ids))
         counts["member"] = conn.execute("DELETE FROM member WHERE id = ?", (member_id,)).rowcount
     finally:
         conn.execute("DELETE FROM purge_guard")

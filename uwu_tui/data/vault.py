@@ -46,7 +46,8 @@ class VaultPaths:
         """Every file the vault consists of, for scans and clean-up."""
         wal = self.db.with_name(self.db.name + "-wal")
         shm = self.db.with_name(self.db.name + "-shm")
-        return [self.db, wal, shm, self.keys, self.attempts]
+        locks = [p.with_name(p.name + ".lock") for p in (self.keys, self.attempts)]
+        return [self.db, wal, shm, self.keys, self.attempts, *locks]
 
 
 def exists(paths: VaultPaths) -> bool:

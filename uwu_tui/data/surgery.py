@@ -1,0 +1,282 @@
+"""Surgery packs: a small encrypted extract of chosen members, worked on offline, merged
+back at the office with nothing lost and nothing counted twice.
+
+A pack is a vault of its own (its own data key, one keyslot for the exporting user).
+Export attaches the pack to the office connection and copies rows across schemas; the
+pack keeps each exported record as it was (`pack_base`), so merge can tell who changed
+what: a field changed only in the pack is applied, a field changed only at the office is
+kept, a field changed on both sides becomes a `merge_conflict` for someone to choose.
+Append-only records (entries, disclosures, audit rows) are inserted when missing, so a
+second merge of the same pack adds nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from uwu_tui.data import db
+from uwu_tui.data.ids import uuid7
+
+#: Tables copied into a pack for the chosen members, in foreign-key order, with the
+#: condition that picks their rows (`:m` = the chosen member ids as a JSON array).
+EXPORT = (
+    ("member", "id IN (SELECT value FROM json_each(:m))"),
+    ("casefile", "member_id IN (SELECT value FROM json_each(:m))"),
+    ("case_event", "case_id IN (SELECT id FROM casefile WHERE member_id IN"
+                   " (SELECT value FROM json_each(:m)))"),
+    ("entry", "case_id IN (SELECT id FROM casefile WHERE member_id IN"
+              " (SELECT value FROM json_each(:m)))"),
+    ("plan_action", "case_id IN (SELECT id FROM casefile WHERE member_id IN"
+                    " (SELECT value FROM json_each(:m)))"),
+    ("consent", "member_id IN (SELECT value FROM json_each(:m))"),
+    ("disclosure", "member_id IN (SELECT value FROM json_each(:m))"),
+)
+
+#: Fields merged three-way, per table (the rest of a row never changes after insert).
+MERGED_FIELDS = {
+    "member": ("membership_no", "given_name", "family_name", "preferred_name", "date_of_birth",
+               "email", "phone", "address", "employer", "workplace", "branch", "language",
+               "interpreter", "adjustments", "status", "last_verified"),
+    "casefile": ("case_type", "title", "status", "closed_at", "assigned_to"),
+    "plan_action": ("description", "owner", "due", "done_at"),
+    "consent": ("withdrawn_on", "withdrawn_how", "superseded_by"),
+}
+
+
+def columns(conn: db.Connection, schema: str, table: str) -> list[str]:
+    return [row[1] for row in conn.execute(f"PRAGMA {schema}.table_info({table})")]
+
+
+def attach(conn: db.Connection, path: str, key_hex: str, name: str = "pack") -> None:
+    conn.execute(f"ATTACH DATABASE ? AS {name} KEY ?", (path, f"x'{key_hex}'"))
+
+
+def detach(conn: db.Connection, name: str = "pack") -> None:
+    conn.execute(f"DETACH DATABASE {name}")
+
+
+# ---- export ----------------------------------------------------------------------------
+
+
+def export_rows(conn: db.Connection, member_ids: list[str], exporter: str) -> dict[str, int]:
+    """Copy the chosen members and everything hanging off them into the attached pack,
+    with the staff list, the exporter's accepted conflicts, and base snapshots."""
+    chosen = json.dumps(sorted(member_ids))
+    counts: dict[str, int] = {}
+    cols = ", ".join(columns(conn, "main", "user"))
+    conn.execute(f"INSERT OR IGNORE INTO pack.user ({cols}) SELECT {cols} FROM main.user")
+    for table, where in EXPORT:
+        cols = ", ".join(columns(conn, "main", table))
+        qualified = where.replace("FROM casefile", "FROM main.casefile")
+        counts[table] = conn.execute(
+            f"INSERT INTO pack.{table} ({cols}) SELECT {cols} FROM main.{table} WHERE {qualified}",
+            {"m": chosen}).rowcount
+    cols = ", ".join(columns(conn, "main", "conflict"))
+    conn.execute(
+        f"INSERT INTO pack.conflict ({cols}) SELECT {cols} FROM main.conflict"
+        " WHERE declared_by = ? AND status = 'accepted'"
+        " AND (member_id IS NULL OR member_id IN (SELECT id FROM pack.member))"
+        " AND (case_id IS NULL OR case_id IN (SELECT id FROM pack.casefile))", (exporter,))
+    for table, fields in MERGED_FIELDS.items():
+        for row in conn.execute(f"SELECT id, {', '.join(fields)} FROM pack.{table}").fetchall():
+            snapshot = json.dumps(dict(zip(fields, row[1:])), sort_keys=True)
+            conn.execute("INSERT INTO pack.pack_base (entity, id, snapshot) VALUES (?, ?, ?)",
+                         (table, row[0], snapshot))
+    return counts
+
+
+# ---- merge -----------------------------------------------------------------------------
+
+
+@dataclass
+class MergeReport:
+    pack_id: str
+    already_merged: bool = False
+    inserted: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+    conflicts: int = 0
+    audit_rows: int = 0
+    urgent_items: int = 0
+    same_person: int = 0
+
+    def summary(self) -> str:
+        if self.already_merged:
+            return f"pack {self.pack_id} was merged before: nothing added"
+        parts = [f"{n} {t}" for t, n in sorted(self.inserted.items()) if n]
+        upd = [f"{n} {t}" for t, n in sorted(self.updated.items()) if n]
+        return (f"pack {self.pack_id}: added " + (", ".join(parts) or "nothing")
+                + "; updated " + (", ".join(upd) or "nothing")
+                + f"; {self.conflicts} conflict(s) to review; {self.audit_rows} audit rows")
+
+
+def _insert_missing(conn: db.Connection, table: str, member_map: bool = False) -> int:
+    """Insert pack rows whose id the office does not have (ids are UUIDs: same id = same
+    record). `member_map` re-points member_id through temp.merge_map."""
+    cols = columns(conn, "main", table)
+    select = [f"coalesce((SELECT office_id FROM temp.merge_map WHERE pack_id = p.member_id),"
+              f" p.member_id)" if (member_map and c == "member_id") else f"p.{c}" for c in cols]
+    return conn.execute(
+        f"INSERT INTO main.{table} ({', '.join(cols)}) SELECT {', '.join(select)}"
+        f" FROM pack.{table} AS p WHERE p.id NOT IN (SELECT id FROM main.{table})").rowcount
+
+
+def _three_way(conn: db.Connection, table: str, pack_id: str, now: str,
+               report: MergeReport) -> None:
+    fields = MERGED_FIELDS[table]
+    base_rows = {row[0]: json.loads(row[1]) for row in conn.execute(
+        "SELECT id, snapshot FROM pack.pack_base WHERE entity = ?", (table,))}
+    has_version = "version" in columns(conn, "main", table)
+    for record_id, base in base_rows.items():
+        pack_row = conn.execute(f"SELECT {', '.join(fields)} FROM pack.{table} WHERE id = ?",
+                                (record_id,)).fetchone()
+        office_row = conn.execute(f"SELECT {', '.join(fields)} FROM main.{table} WHERE id = ?",
+                                  (record_id,)).fetchone()
+        if pack_row is None or office_row is None:
+            continue  # purged at the office meanwhile: nothing to apply to
+        apply: dict[str, Any] = {}
+        for name, pack_value, office_value in zip(fields, pack_row, office_row):
+            base_value = base.get(name)
+            if pack_value == base_value or pack_value == office_value:
+                continue  # the pack did not change it, or both agree
+            if office_value == base_value:
+                apply[name] = pack_value
+                continue
+            conflict_id = uuid7()
+            existing = conn.execute(
+                "SELECT 1 FROM main.merge_conflict WHERE pack_id = ? AND entity = ?"
+                " AND entity_id = ? AND field = ?", (pack_id, table, record_id, name)).fetchone()
+            if existing is None:
+                conn.execute(
+                    "INSERT INTO main.merge_conflict (id, pack_id, entity, entity_id, field,"
+                    " office_value, pack_value, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (conflict_id, pack_id, table, record_id, name, _text(office_value),
+                     _text(pack_value), now))
+                report.conflicts += 1
+        if apply:
+            sets = ", ".join(f"{name} = ?" for name in apply)
+            bump = ", version = version + 1, updated_at = ?" if has_version else ""
+            params = [*apply.values(), *([now] if has_version else []), record_id]
+            conn.execute(f"UPDATE main.{table} SET {sets}{bump} WHERE id = ?", params)
+            report.updated[table] = report.updated.get(table, 0) + 1
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def merge(conn: db.Connection, pack_id: str, now: str,
+          append_audit: Callable[[tuple], None]) -> MergeReport:
+    """Merge the attached pack into main. Runs inside the caller's write transaction."""
+    report = MergeReport(pack_id)
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS merge_map (pack_id TEXT PRIMARY KEY,"
+                 " office_id TEXT NOT NULL)")
+    conn.execute("DELETE FROM temp.merge_map")
+    # A member made offline whose membership number the office already has is the same
+    # person: their records join the office member, and differing fields go to review.
+    for pack_member, office_member in conn.execute(
+            "SELECT p.id, m.id FROM pack.member AS p JOIN main.member AS m"
+            " ON m.membership_no = p.membership_no AND m.id <> p.id").fetchall():
+        conn.execute("INSERT INTO temp.merge_map VALUES (?, ?)", (pack_member, office_member))
+        report.same_person += 1
+        fields = MERGED_FIELDS["member"]
+        pack_row = conn.execute(f"SELECT {', '.join(fields)} FROM pack.member WHERE id = ?",
+                                (pack_member,)).fetchone()
+        office_row = conn.execute(f"SELECT {', '.join(fields)} FROM main.member WHERE id = ?",
+                                  (office_member,)).fetchone()
+        for name, pv, ov in zip(fields, pack_row, office_row):
+            if pv != ov and pv not in (None, ""):
+                exists = conn.execute(
+                    "SELECT 1 FROM main.merge_conflict WHERE pack_id = ? AND entity = 'member'"
+                    " AND entity_id = ? AND field = ?", (pack_id, office_member, name)).fetchone()
+                if not exists:
+                    conn.execute(
+                        "INSERT INTO main.merge_conflict (id, pack_id, entity, entity_id, field,"
+                        " office_value, pack_value, created_at) VALUES (?, ?, 'member', ?, ?, ?,"
+                        " ?, ?)", (uuid7(), pack_id, office_member, name, _text(ov), _text(pv), now))
+                    report.conflicts += 1
+    cols = columns(conn, "main", "member")
+    report.inserted["member"] = conn.execute(
+        f"INSERT INTO main.member ({', '.join(cols)}) SELECT {', '.join('p.' + c for c in cols)}"
+        " FROM pack.member AS p WHERE p.id NOT IN (SELECT id FROM main.member)"
+        " AND p.id NOT IN (SELECT pack_id FROM temp.merge_map)").rowcount
+    for table in ("casefile", "case_event", "entry", "plan_action", "consent", "disclosure",
+                  "access_grant"):
+        report.inserted[table] = _insert_missing(
+            conn, table, member_map=table in ("casefile", "consent", "disclosure", "access_grant"))
+    for table in MERGED_FIELDS:
+        _three_way(conn, table, pack_id, now, report)
+    # Reports made offline: breaches, incidents, conflicts; their children.
+    report.inserted["breach"] = _insert_renumbered(conn, "breach", "BR")
+    report.inserted["breach_member"] = conn.execute(
+        "INSERT OR IGNORE INTO main.breach_member (breach_id, member_id)"
+        " SELECT breach_id, coalesce((SELECT office_id FROM temp.merge_map"
+        " WHERE pack_id = b.member_id), b.member_id) FROM pack.breach_member AS b").rowcount
+    report.inserted["breach_action"] = _insert_missing(conn, "breach_action")
+    report.inserted["breach_amendment"] = _insert_missing(conn, "breach_amendment")
+    report.inserted["incident"] = _insert_renumbered(conn, "incident", "IN", member_map=True)
+    report.inserted["incident_note"] = _insert_missing(conn, "incident_note")
+    report.inserted["conflict"] = _insert_missing(conn, "conflict", member_map=True)
+    report.inserted["supervision"] = _insert_missing(conn, "supervision")
+    report.inserted["training"] = _insert_missing(conn, "training")
+    # The pack's audit rows join the office chain (in their order), marked with its origin.
+    for row in conn.execute(
+            "SELECT seq, at, username, action, entity, entity_id, summary FROM pack.audit"
+            " ORDER BY seq").fetchall():
+        append_audit(row)
+        report.audit_rows += 1
+    return report
+
+
+def _insert_renumbered(conn: db.Connection, table: str, prefix: str,
+                       member_map: bool = False) -> int:
+    """Reports made offline get the office's next reference; the pack's goes in the audit."""
+    cols = columns(conn, "main", table)
+    new = conn.execute(f"SELECT id, reference, reported_at FROM pack.{table}"
+                       f" WHERE id NOT IN (SELECT id FROM main.{table}) ORDER BY reported_at"
+                       ).fetchall()
+    for record_id, _old_reference, reported_at in new:
+        year = int(reported_at[:4])
+        like = f"{prefix}-{year}-%"
+        last = conn.execute(f"SELECT max(reference) FROM main.{table} WHERE reference LIKE ?",
+                            (like,)).fetchone()[0]
+        number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+        select = []
+        for c in cols:
+            if c == "reference":
+                select.append("?")
+            elif member_map and c == "member_id":
+                select.append("coalesce((SELECT office_id FROM temp.merge_map"
+                              " WHERE pack_id = p.member_id), p.member_id)")
+            else:
+                select.append(f"p.{c}")
+        conn.execute(f"INSERT INTO main.{table} ({', '.join(cols)})"
+                     f" SELECT {', '.join(select)} FROM pack.{table} AS p WHERE p.id = ?",
+                     (f"{prefix}-{year}-{number:04d}", record_id))
+    return len(new)
+
+
+@dataclass(frozen=True)
+class MergeConflict:
+    id: str
+    pack_id: str
+    entity: str
+    entity_id: str
+    field: str
+    office_value: str | None
+    pack_value: str | None
+    status: str
+
+
+def open_conflicts(conn: db.Connection) -> list[MergeConflict]:
+    return [MergeConflict(*row) for row in conn.execute(
+        "SELECT id, pack_id, entity, entity_id, field, office_value, pack_value, status"
+        " FROM merge_conflict WHERE status = 'open' ORDER BY entity, entity_id, field")]
+
+
+def resolve_conflict(conn: db.Connection, conflict_id: str, resolution: str, by: str,
+                     now: str) -> None:
+    conn.execute("UPDATE merge_conflict SET status = 'resolved', resolution = ?,"
+                 " resolved_by = ?, resolved_at = ? WHERE id = ?",
+                 (resolution, by, now, conflict_id))
