@@ -1548,6 +1548,16 @@ class Session:
         reason = validate.reason(reason)
         conn = self._conn()
         item = self._breach(conn, breach_id)
+        if field == "discovered_at":
+            if str(value) > iso(self._clock() + timedelta(minutes=5)):
+                raise ValidationError("A breach cannot be discovered in the future.",
+                                      field="discovered_at")
+            if item.regulator_notified_at and breach_policy.notification_is_late(
+                    _parse_moment(str(value)), _parse_moment(item.regulator_notified_at)) \
+                    and len(item.late_reason.strip()) < 10:
+                raise ValidationError("With this discovery time the regulator was told more "
+                                      "than 72 hours after discovery: record the reason for "
+                                      "the delay first.", field="late_reason")
         amendment = registers.BreachAmendment(uuid7(), breach_id, field, str(value), reason,
                                               iso(self._clock()), self.user.username)
         with self._write("save the amendment") as conn:
@@ -1627,6 +1637,12 @@ class Session:
         changes: dict[str, object] = {"status": target,
                                       "closed_at": now if target == breach_policy.CLOSED else None}
         with self._write("move the breach") as conn:
+            # Actions are not versioned with the breach: count them again inside the
+            # transaction, so one added or reopened meanwhile keeps it from closing.
+            still_open = self._breach(conn, breach_id).open_actions
+            if target == breach_policy.CLOSED and still_open:
+                raise ValidationError(f"{still_open} corrective action(s) are still open.",
+                                      field="status")
             if not registers.update_breach(conn, breach_id, expected_version, changes, now):
                 raise ConflictError("Someone else changed this breach since you opened it.",
                                     current=registers.breach(conn, breach_id))
@@ -1890,15 +1906,16 @@ class Session:
                        entity="conflict", entity_id=conflict_id,
                        summary=f"Your conflict declaration was {decision}")
             if decision == "accepted":
-                self._flag_conflicting_assignments(conn, item)
+                self._flag_conflicting_assignments(conn, item, barred_before)
         saved = conflicts.get(conn, conflict_id)
         assert saved is not None
         return saved
 
-    def _flag_conflicting_assignments(self, conn: db.Connection,
-                                      item: conflicts.Conflict) -> None:
-        """After acceptance, the declarer's open cases now barred need reassigning."""
-        blocked = conflicts.blocked_member_ids(conn, item.declared_by)
+    def _flag_conflicting_assignments(self, conn: db.Connection, item: conflicts.Conflict,
+                                      barred_before: set[str]) -> None:
+        """After acceptance, the declarer's open cases now barred need reassigning (those
+        barred by an earlier acceptance were flagged then)."""
+        blocked = conflicts.blocked_member_ids(conn, item.declared_by) - barred_before
         barred = [c for c in cases.open_for_user(conn, item.declared_by)
                   if c.member_id in blocked]
         for case in barred:
