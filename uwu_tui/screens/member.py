@@ -3,8 +3,11 @@
 It is pushed with a record already opened through need-to-know
 (`Session.open_member` or `break_glass`, each audited as a view) and loads the
 cases and the history (who viewed or changed this member, from the audit chain) in
-a worker. The tabs are listed in `compose` in order; the consent and disclosure
-tabs of a later issue go between Cases and History.
+a worker. The tabs are listed in `compose` in order. The Consent and Disclosures tabs
+(`ConsentTab`, `DisclosureTab`) load themselves. Keys show on the tabs they belong to
+(`TAB_ACTIONS`): consents n/w, disclosures d and, for officers, the subject access export
+s (itself a disclosure to the member); on Details, x notes the member's right-to-erasure
+request for an officer to decide.
 """
 
 from __future__ import annotations
@@ -22,11 +25,15 @@ from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, Ta
 
 from uwu_tui.display import clean, clean_multiline
 from uwu_tui.errors import ConflictError
+from uwu_tui.policy import roles
 from uwu_tui.policy.access import Access
+from uwu_tui.policy.roles import Permission
 from uwu_tui.session import AuditRow, Case, Member
 from uwu_tui.screens.open_record import open_case
 from uwu_tui.widgets.cells import cell
+from uwu_tui.widgets.consent_tab import ConsentTab
 from uwu_tui.widgets.dates import uk_date, uk_datetime
+from uwu_tui.widgets.disclosure_tab import DisclosureTab
 from uwu_tui.widgets.vault_thread import VaultAccess, one_line
 
 __all__ = ["MemberScreen", "details_table"]
@@ -84,7 +91,7 @@ def details_table(member: Member) -> Group:
 class MemberScreen(VaultAccess, Screen[None]):
     """A member's record."""
 
-    CSS_PATH = "casework.tcss"
+    CSS_PATH = ["casework.tcss", "consent.tcss"]
     DEFAULT_CLASSES = "casework"
     SCREEN_LABEL = "Member"
     TITLE = "Member"
@@ -94,10 +101,35 @@ class MemberScreen(VaultAccess, Screen[None]):
         Binding("e", "edit", "Edit", id="member.edit"),
         Binding("v", "verified", "Verified today", id="member.verified"),
         Binding("c", "new_case", "New case", id="member.new-case"),
+        Binding("n", "new_consent", "New consent", id="member.new-consent"),
+        Binding("w", "withdraw_consent", "Withdraw", id="member.withdraw-consent"),
+        Binding("d", "record_disclosure", "Disclosure", id="member.record-disclosure"),
+        Binding("s", "subject_access", "Subject access", id="member.subject-access",
+                tooltip="Export a subject access report (officers)."),
+        Binding("x", "erasure_request", "Erasure request", id="member.erasure-request",
+                tooltip="Record the member's request to erase their data."),
         Binding("1", "tab('tab-details')", "Details tab", show=False, id="member.tab-details"),
         Binding("2", "tab('tab-cases')", "Cases tab", show=False, id="member.tab-cases"),
-        Binding("3", "tab('tab-history')", "History tab", show=False, id="member.tab-history"),
+        Binding("3", "tab('tab-consent')", "Consent tab", show=False, id="member.tab-consent"),
+        Binding("4", "tab('tab-disclosures')", "Disclosures tab", show=False,
+                id="member.tab-disclosures"),
+        Binding("5", "tab('tab-history')", "History tab", show=False, id="member.tab-history"),
     ]
+    #: Keys shown (and working) only on some tabs, so each tab's Footer fits 80 columns.
+    #: Any action not listed works on every tab.
+    TAB_ACTIONS = {
+        "edit": ("tab-details", "tab-cases", "tab-history"),
+        "verified": ("tab-details", "tab-cases", "tab-history"),
+        "new_case": ("tab-details", "tab-cases", "tab-history"),
+        "erasure_request": ("tab-details",),
+        "new_consent": ("tab-consent",),
+        "withdraw_consent": ("tab-consent",),
+        "record_disclosure": ("tab-disclosures",),
+        "subject_access": ("tab-disclosures",),
+    }
+    #: Keys that change the record: disabled under break-glass (read-only).
+    WRITE_ACTIONS = {"edit", "verified", "new_consent", "withdraw_consent",
+                     "record_disclosure"}
 
     class Loaded(Message):
         def __init__(self, cases: list[Case], history: list[AuditRow], read_only: bool) -> None:
@@ -137,7 +169,10 @@ class MemberScreen(VaultAccess, Screen[None]):
             with TabPane("Cases", id="tab-cases"):
                 yield DataTable(id="member-cases", cursor_type="row", zebra_stripes=False)
                 yield Static("", id="member-cases-hint", classes="status-line", markup=False)
-            # Consent and Disclosures tabs (a later issue) go here.
+            with TabPane("Consent", id="tab-consent"):
+                yield ConsentTab(self.member.id, self._label(), id="member-consent")
+            with TabPane("Disclosures", id="tab-disclosures"):
+                yield DisclosureTab(self.member.id, self._label(), id="member-disclosures")
             with TabPane("History", id="tab-history"):
                 yield DataTable(id="member-history", cursor_type="row")
         yield Footer()
@@ -211,9 +246,21 @@ class MemberScreen(VaultAccess, Screen[None]):
     # ---- actions -------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("edit", "verified") and self.read_only:
+        tabs = self.TAB_ACTIONS.get(action)
+        if tabs is not None and self.is_mounted:
+            if self.query_one(TabbedContent).active not in tabs:
+                return False  # hidden: the key belongs to another tab
+        if action == "subject_access":
+            session = self.uwu.session
+            return session is not None and roles.allowed(session.user.role,
+                                                         Permission.SUBJECT_ACCESS)
+        if action in self.WRITE_ACTIONS and self.read_only:
             return None  # shown, disabled: break-glass access is read-only
         return True
+
+    @on(TabbedContent.TabActivated)
+    def _tab_changed(self) -> None:
+        self.refresh_bindings()
 
     def action_back(self) -> None:
         self.dismiss(None)
@@ -278,3 +325,30 @@ class MemberScreen(VaultAccess, Screen[None]):
     def _case_chosen(self, event: DataTable.RowSelected) -> None:
         if event.row_key.value:
             open_case(self, event.row_key.value, member_label=self._label())
+
+    # ---- consent, disclosures, subject access, erasure ------------------------------
+
+    def action_new_consent(self) -> None:
+        self.query_one(ConsentTab).new_consent()
+
+    def action_withdraw_consent(self) -> None:
+        self.query_one(ConsentTab).withdraw_selected()
+
+    def action_record_disclosure(self) -> None:
+        self.query_one(DisclosureTab).record()
+
+    def action_subject_access(self) -> None:
+        from uwu_tui.screens.sar_export import SarExportScreen
+
+        def exported(path: object) -> None:
+            if path is not None:  # recorded as a disclosure to the member
+                self.query_one(DisclosureTab).reload()
+                self._load()
+
+        self.app.push_screen(SarExportScreen(self.member.membership_no, self._label()),
+                             callback=exported)
+
+    def action_erasure_request(self) -> None:
+        from uwu_tui.screens.erasure_request import ErasureRequestScreen
+
+        self.app.push_screen(ErasureRequestScreen(self.member.id, self._label()))
