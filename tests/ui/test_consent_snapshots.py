@@ -1,5 +1,5 @@
-"""Snapshots at 80x24 of the member screen's Consent and Disclosures tabs, and a refused
-disclosure. Deterministic: a fixed clock (conftest.FIXED_NOW),
+"""Snapshots at 80x24 of the member screen's Consent and Disclosures tabs, a refused
+disclosure, and the retention screen. Deterministic: a fixed clock (conftest.FIXED_NOW),
 local time pinned to UTC, fixed data with distinct dates, cursors not blinking.
 
 Regenerate after an intended change with pytest --snapshot-update, then read the SVGs in
@@ -8,13 +8,16 @@ tests/ui/__snapshots__/test_consent_snapshots/.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Callable
 
 import pytest
 from casework_host import (
+    PASSPHRASES,
     SIZE,
     CaseworkHost,
+    add_case,
     add_member,
     fast_argon2,  # noqa: F401 - a fixture
     open_session,
@@ -23,12 +26,13 @@ from casework_host import (
     use_utc,
     wait_for,
 )
-from conftest import OFFICER
+from conftest import FIXED_NOW, OFFICER
 from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
 from uwu_tui.screens.disclosure_form import DisclosureFormScreen
 from uwu_tui.screens.member import MemberScreen
+from uwu_tui.screens.retention import RetentionScreen
 from uwu_tui.session import Member, Session
 from uwu_tui.widgets.consent_tab import ConsentTab
 from uwu_tui.widgets.disclosure_tab import DisclosureTab
@@ -145,3 +149,25 @@ def test_disclosure_refused(snap_compare, session: Session) -> None:
         await settle(pilot, lambda: True)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_retention_screen(snap_compare, utc: None, staff_vault: Path) -> None:
+    earlier = Session.open(staff_vault, OFFICER, PASSPHRASES[OFFICER],
+                           clock=lambda: FIXED_NOW - timedelta(days=7 * 365 + 30))
+    for number, given, family in (("M100007", "Bryn", "Evans"), ("M100014", "Cai", "Doyle")):
+        member = add_member(earlier, number, given, family)
+        case = add_case(earlier, member, "Closed long ago")
+        earlier.set_case_status(case.id, case.version, "closed", "Settled at stage 1")
+    add_member(earlier, "M100021", "Dara", "Nowak")  # no case, untouched since
+    earlier.close()
+    session = open_session(staff_vault, OFFICER, fixed=True)
+    app = CaseworkHost(session, RetentionScreen)
+
+    async def run_before(pilot: Pilot) -> None:
+        await settle(pilot, lambda: isinstance(app.screen, RetentionScreen)
+                     and app.screen.loaded)
+
+    try:
+        assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+    finally:
+        session.close()
