@@ -673,6 +673,20 @@ class Session:
         self._require(Permission.FIND_MEMBER)
         return members.count(self._conn())
 
+    def directory_labels(self, member_ids: Iterable[str]) -> dict[str, DirectoryEntry]:
+        """Directory fields (name, number, branch) for members named in registers, inbox
+        items and requests: what anyone may see in the directory, so no view is audited.
+        Members this user is barred from by a conflict are left out, as in search."""
+        self._require(Permission.FIND_MEMBER)
+        conn = self._conn()
+        blocked = conflicts.blocked_member_ids(conn, self.user.username)
+        result = {}
+        for member_id in set(member_ids) - blocked:
+            entry = members.directory_entry(conn, member_id)
+            if entry is not None:
+                result[member_id] = entry
+        return result
+
     def member_access(self, member_id: str) -> access.Access:
         """What opening this member would need (for the UI to offer break-glass)."""
         self._require(Permission.FIND_MEMBER)

@@ -498,3 +498,16 @@ def test_acknowledging_an_item_not_addressed_to_me_is_refused(people: People, wo
         people.bob.acknowledge(item.id)  # addressed to supervisors, not to bob
     people.sam.acknowledge(item.id)
     assert people.sam.inbox_items() == []
+
+
+def test_directory_labels_show_directory_fields_but_never_barred_members(people: People,
+                                                                        world) -> None:
+    mine, theirs, _, _ = world
+    bob = people.bob
+    labels = bob.directory_labels([mine.id, theirs.id, "no-such-id"])
+    assert set(labels) == {mine.id, theirs.id}
+    assert labels[theirs.id].family_name == "Varga"
+    assert not hasattr(labels[theirs.id], "email")
+    assert views(bob, "member", theirs.id) == []  # a label is not a view
+    accept_conflict(people.alice, CASEWORKER, theirs.id)
+    assert set(bob.directory_labels([mine.id, theirs.id])) == {mine.id}
