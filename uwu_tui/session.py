@@ -2238,10 +2238,12 @@ class Session:
 
     def _merge_attached(self, conn: db.Connection, pack_id: str) -> surgery.MergeReport:
         now = iso(self._clock())
-        merged = conn.execute("SELECT merged_at FROM surgery_pack WHERE pack_id = ?",
-                              (pack_id,)).fetchone()
         origin = f"pack:{pack_id}"
         with self._write("merge the surgery pack") as conn:
+            # Asked inside the transaction: two merges of one pack at once (two terminals)
+            # queue on the write lock, and the second must see the first one's mark.
+            merged = conn.execute("SELECT merged_at FROM surgery_pack WHERE pack_id = ?",
+                                  (pack_id,)).fetchone()
             if merged and merged[0]:
                 report = surgery.MergeReport(pack_id, already_merged=True)
                 self._append(conn, "surgery merge", "surgery pack", pack_id, report.summary())
@@ -2258,9 +2260,19 @@ class Session:
                              author=username, origin=origin)
 
             report = surgery.merge(conn, pack_id, now, append_audit)
+            references: dict[str, str] = {}
+            for table in ("breach", "incident"):
+                for record_id in new_reports[table]:
+                    offline, office = conn.execute(
+                        f"SELECT p.reference, m.reference FROM pack.{table} AS p"
+                        f" JOIN main.{table} AS m ON m.id = p.id WHERE p.id = ?",
+                        (record_id,)).fetchone()
+                    references[record_id] = office
+                    if offline != office:  # the pack's audit rows name the offline one
+                        self._append(conn, "renumber", table, record_id,
+                                     f"{table} {offline} made offline is {office} here")
             for breach_id in new_reports["breach"]:
-                ref = conn.execute("SELECT reference FROM breach WHERE id = ?",
-                                   (breach_id,)).fetchone()[0]
+                ref = references[breach_id]
                 self._post(conn, to_role=roles.OFFICER, kind="breach", entity="breach",
                            entity_id=breach_id, urgent=True,
                            summary=f"Breach {ref} reported at a surgery: the 72-hour clock "
@@ -2268,7 +2280,8 @@ class Session:
             for incident_id in new_reports["incident"]:
                 self._post(conn, to_role=roles.SUPERVISOR, kind="incident", entity="incident",
                            entity_id=incident_id, urgent=True,
-                           summary="An incident was reported at a surgery")
+                           summary=f"Incident {references[incident_id]} was reported at a "
+                                   "surgery")
             for conflict_id in new_reports["conflict"]:
                 self._post(conn, to_role=roles.OFFICER, kind="conflict", entity="conflict",
                            entity_id=conflict_id, urgent=True,
@@ -2300,6 +2313,21 @@ class Session:
             if access.may_open(self._facts(conn, member_id)):
                 result.append(item)
         return result
+
+    def merge_conflict_subjects(self, items: Iterable[surgery.MergeConflict]
+                                ) -> dict[str, DirectoryEntry]:
+        """For the review screen: the member each conflict is about, by conflict id, as
+        the directory shows them (name, number, branch; not audited, like a search).
+        Conflicts on members this user may not open are left out."""
+        self._require_ready()
+        conn = self._conn()
+        found: dict[str, DirectoryEntry] = {}
+        for item in items:
+            member_id = self._conflict_member(conn, item)
+            entry = members.directory_entry(conn, member_id) if member_id else None
+            if entry is not None and access.may_open(self._facts(conn, member_id)):
+                found[item.id] = entry
+        return found
 
     def _conflict_member(self, conn: db.Connection, item: surgery.MergeConflict) -> str | None:
         if item.entity == "member":

@@ -55,6 +55,13 @@ def purge_member(conn: db.Connection, member_id: str) -> dict[str, int]:
     conn.execute("INSERT INTO purge_guard (active) VALUES (1)")
     try:
         marks = ", ".join("?" * len(case_ids))
+        # Merge conflicts hold field values (personal data) of this member, their cases,
+        # their cases' plan actions and their consents: note those ids before they go.
+        owned = [member_id, *case_ids]
+        owned += [row[0] for row in conn.execute(
+            f"SELECT id FROM plan_action WHERE case_id IN ({marks or 'NULL'})", case_ids)]
+        owned += [row[0] for row in conn.execute(
+            "SELECT id FROM consent WHERE member_id = ?", (member_id,))]
         if case_ids:
             # Amendments reference the entries they amend: remove newest first.
             counts["entry"] = conn.execute(
@@ -86,11 +93,9 @@ def purge_member(conn: db.Connection, member_id: str) -> dict[str, int]:
         conn.execute("UPDATE conflict SET member_id = NULL WHERE member_id = ?", (member_id,))
         conn.execute("UPDATE erasure_request SET received_how = '' WHERE member_id = ?",
                      (member_id,))
-        # Merge conflicts hold field values (personal data) of this member and their cases.
-        conn.execute("DELETE FROM merge_conflict WHERE entity_id = ? OR entity_id IN"
-                     f" ({marks or 'NULL'})", (member_id, *case_ids))
-        conn.execute("DELETE FROM pack_base WHERE id = ? OR id IN"
-                     f" ({marks or 'NULL'})", (member_id, *case_ids))
+        owned_marks = ", ".join("?" * len(owned))
+        conn.execute(f"DELETE FROM merge_conflict WHERE entity_id IN ({owned_marks})", owned)
+        conn.execute(f"DELETE FROM pack_base WHERE id IN ({owned_marks})", owned)
         counts["member"] = conn.execute("DELETE FROM member WHERE id = ?", (member_id,)).rowcount
     finally:
         conn.execute("DELETE FROM purge_guard")

@@ -7,7 +7,8 @@ pack keeps each exported record as it was (`pack_base`), so merge can tell who c
 what: a field changed only in the pack is applied, a field changed only at the office is
 kept, a field changed on both sides becomes a `merge_conflict` for someone to choose.
 Append-only records (entries, disclosures, audit rows) are inserted when missing, so a
-second merge of the same pack adds nothing.
+second merge of the same pack adds nothing. A member purged at the office while the pack
+was out (retention, or an erasure request) stays purged: none of their records come back.
 """
 
 from __future__ import annotations
@@ -100,26 +101,74 @@ class MergeReport:
     audit_rows: int = 0
     urgent_items: int = 0
     same_person: int = 0
+    #: Members of the pack purged at the office meanwhile: none of their records return.
+    purged: int = 0
 
     def summary(self) -> str:
         if self.already_merged:
             return f"pack {self.pack_id} was merged before: nothing added"
         parts = [f"{n} {t}" for t, n in sorted(self.inserted.items()) if n]
         upd = [f"{n} {t}" for t, n in sorted(self.updated.items()) if n]
+        gone = (f"; {self.purged} member(s) purged here meanwhile left out" if self.purged
+                else "")
         return (f"pack {self.pack_id}: added " + (", ".join(parts) or "nothing")
                 + "; updated " + (", ".join(upd) or "nothing")
-                + f"; {self.conflicts} conflict(s) to review; {self.audit_rows} audit rows")
+                + f"; {self.conflicts} conflict(s) to review; {self.audit_rows} audit rows"
+                + gone)
+
+
+_PURGED_MEMBER = "p.member_id IN (SELECT member_id FROM temp.merge_purged)"
+_PURGED_CASE = "p.case_id IN (SELECT case_id FROM temp.merge_purged_case)"
+
+
+def _select(conn: db.Connection, table: str, member_map: bool,
+            replace: dict[str, str] | None = None) -> tuple[list[str], list[str], str]:
+    """Columns, the expressions selecting them from the pack row `p`, and the condition
+    leaving out rows of members purged at the office. `member_map` re-points member_id
+    through temp.merge_map; a nullable reference to a purged member or case becomes NULL
+    (as the purge itself does), a required one leaves the row out."""
+    info = conn.execute(f"PRAGMA main.table_info({table})").fetchall()
+    cols, select, where = [], [], ""
+    for _cid, name, _type, notnull, _default, _pk in info:
+        expr = (replace or {}).get(name, f"p.{name}")
+        gone = {"member_id": _PURGED_MEMBER, "case_id": _PURGED_CASE}.get(name)
+        if name == "member_id" and member_map:
+            expr = (f"coalesce((SELECT office_id FROM temp.merge_map"
+                    f" WHERE pack_id = p.member_id), p.member_id)")
+        if gone and notnull:
+            where += f" AND NOT ({gone})"
+        elif gone:
+            expr = f"CASE WHEN {gone} THEN NULL ELSE {expr} END"
+        cols.append(name)
+        select.append(expr)
+    return cols, select, where
 
 
 def _insert_missing(conn: db.Connection, table: str, member_map: bool = False) -> int:
     """Insert pack rows whose id the office does not have (ids are UUIDs: same id = same
-    record). `member_map` re-points member_id through temp.merge_map."""
-    cols = columns(conn, "main", table)
-    select = [f"coalesce((SELECT office_id FROM temp.merge_map WHERE pack_id = p.member_id),"
-              f" p.member_id)" if (member_map and c == "member_id") else f"p.{c}" for c in cols]
+    record), except those of members purged at the office."""
+    cols, select, where = _select(conn, table, member_map)
     return conn.execute(
         f"INSERT INTO main.{table} ({', '.join(cols)}) SELECT {', '.join(select)}"
-        f" FROM pack.{table} AS p WHERE p.id NOT IN (SELECT id FROM main.{table})").rowcount
+        f" FROM pack.{table} AS p WHERE p.id NOT IN (SELECT id FROM main.{table}){where}"
+    ).rowcount
+
+
+def _note_purged(conn: db.Connection) -> int:
+    """Members of the pack that the office purged since the export (retention or an
+    erasure request): their ids stay in the audit chain, their records must not come
+    back through a merge. Fills temp.merge_purged and temp.merge_purged_case."""
+    for name, column in (("merge_purged", "member_id"), ("merge_purged_case", "case_id")):
+        conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} ({column} TEXT PRIMARY KEY)")
+        conn.execute(f"DELETE FROM temp.{name}")
+    purged = conn.execute(
+        "INSERT INTO temp.merge_purged (member_id) SELECT DISTINCT p.id FROM pack.member AS p"
+        " WHERE p.id NOT IN (SELECT id FROM main.member) AND EXISTS (SELECT 1 FROM main.audit"
+        " AS a WHERE a.action = 'purge' AND a.entity = 'member' AND a.entity_id = p.id)"
+    ).rowcount
+    conn.execute("INSERT INTO temp.merge_purged_case (case_id) SELECT id FROM pack.casefile"
+                 " WHERE member_id IN (SELECT member_id FROM temp.merge_purged)")
+    return purged
 
 
 def _three_way(conn: db.Connection, table: str, pack_id: str, now: str,
@@ -173,11 +222,13 @@ def merge(conn: db.Connection, pack_id: str, now: str,
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS merge_map (pack_id TEXT PRIMARY KEY,"
                  " office_id TEXT NOT NULL)")
     conn.execute("DELETE FROM temp.merge_map")
+    report.purged = _note_purged(conn)
     # A member made offline whose membership number the office already has is the same
     # person: their records join the office member, and differing fields go to review.
     for pack_member, office_member in conn.execute(
             "SELECT p.id, m.id FROM pack.member AS p JOIN main.member AS m"
-            " ON m.membership_no = p.membership_no AND m.id <> p.id").fetchall():
+            " ON m.membership_no = p.membership_no AND m.id <> p.id"
+            " WHERE p.id NOT IN (SELECT member_id FROM temp.merge_purged)").fetchall():
         conn.execute("INSERT INTO temp.merge_map VALUES (?, ?)", (pack_member, office_member))
         report.same_person += 1
         fields = MERGED_FIELDS["member"]
@@ -200,7 +251,8 @@ def merge(conn: db.Connection, pack_id: str, now: str,
     report.inserted["member"] = conn.execute(
         f"INSERT INTO main.member ({', '.join(cols)}) SELECT {', '.join('p.' + c for c in cols)}"
         " FROM pack.member AS p WHERE p.id NOT IN (SELECT id FROM main.member)"
-        " AND p.id NOT IN (SELECT pack_id FROM temp.merge_map)").rowcount
+        " AND p.id NOT IN (SELECT pack_id FROM temp.merge_map)"
+        " AND p.id NOT IN (SELECT member_id FROM temp.merge_purged)").rowcount
     for table in ("casefile", "case_event", "entry", "plan_action", "consent", "disclosure",
                   "access_grant"):
         report.inserted[table] = _insert_missing(
@@ -212,7 +264,8 @@ def merge(conn: db.Connection, pack_id: str, now: str,
     report.inserted["breach_member"] = conn.execute(
         "INSERT OR IGNORE INTO main.breach_member (breach_id, member_id)"
         " SELECT breach_id, coalesce((SELECT office_id FROM temp.merge_map"
-        " WHERE pack_id = b.member_id), b.member_id) FROM pack.breach_member AS b").rowcount
+        " WHERE pack_id = b.member_id), b.member_id) FROM pack.breach_member AS b"
+        " WHERE b.member_id NOT IN (SELECT member_id FROM temp.merge_purged)").rowcount
     report.inserted["breach_action"] = _insert_missing(conn, "breach_action")
     report.inserted["breach_amendment"] = _insert_missing(conn, "breach_amendment")
     report.inserted["incident"] = _insert_renumbered(conn, "incident", "IN", member_map=True)
@@ -232,27 +285,18 @@ def merge(conn: db.Connection, pack_id: str, now: str,
 def _insert_renumbered(conn: db.Connection, table: str, prefix: str,
                        member_map: bool = False) -> int:
     """Reports made offline get the office's next reference; the pack's goes in the audit."""
-    cols = columns(conn, "main", table)
     new = conn.execute(f"SELECT id, reference, reported_at FROM pack.{table}"
                        f" WHERE id NOT IN (SELECT id FROM main.{table}) ORDER BY reported_at"
                        ).fetchall()
+    cols, select, where = _select(conn, table, member_map, {"reference": "?"})
     for record_id, _old_reference, reported_at in new:
         year = int(reported_at[:4])
         like = f"{prefix}-{year}-%"
         last = conn.execute(f"SELECT max(reference) FROM main.{table} WHERE reference LIKE ?",
                             (like,)).fetchone()[0]
         number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
-        select = []
-        for c in cols:
-            if c == "reference":
-                select.append("?")
-            elif member_map and c == "member_id":
-                select.append("coalesce((SELECT office_id FROM temp.merge_map"
-                              " WHERE pack_id = p.member_id), p.member_id)")
-            else:
-                select.append(f"p.{c}")
         conn.execute(f"INSERT INTO main.{table} ({', '.join(cols)})"
-                     f" SELECT {', '.join(select)} FROM pack.{table} AS p WHERE p.id = ?",
+                     f" SELECT {', '.join(select)} FROM pack.{table} AS p WHERE p.id = ?{where}",
                      (f"{prefix}-{year}-{number:04d}", record_id))
     return len(new)
 
