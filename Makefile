@@ -32,8 +32,10 @@ snapshots: $(VENV)/.installed-test
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
+# Reliability campaigns (issue 7): 200 SIGKILLs of a writer, 20 caseworker processes for
+# 60 s. Figures go to bench-results/stress.md. Sizes: UWU_STRESS_KILLS, _WORKERS, _SECONDS.
 stress: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -q -m stress tests/stress $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -s -m stress tests/stress $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

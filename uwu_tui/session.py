@@ -519,7 +519,13 @@ class Session:
     # ---- backup ---------------------------------------------------------------
 
     def backup(self, dest: Path | str) -> Path:
-        """(officer) An encrypted copy with the same keyslots, verified by reopening it."""
+        """(officer) An encrypted copy with the same keyslots, verified by reopening it.
+
+        The copy is written and verified under a hidden name beside the target
+        (`.NAME.partial.db` and `.NAME.partial.keys`) and only then renamed into place, so a
+        backup killed part-way never leaves a half-written file under a backup's name;
+        the next backup to that name clears the partial files (crash campaign:
+        tests/stress/crash_harness.py)."""
         self._require(Permission.BACKUP)
         assert self._key is not None
         target = Path(os.path.abspath(os.path.expanduser(str(dest))))
@@ -532,33 +538,48 @@ class Session:
         if target.resolve() == self.paths.db.resolve():
             raise ValidationError("A backup cannot overwrite the vault itself.")
         files.make_private_folder(target.parent)
-        try:
-            files.create_private_file(target)
-        except FileExistsError:
-            raise ValidationError(f"{target} already exists: choose a new name.") from None
+        work = VaultPaths.of(target.with_name(f".{target.stem}.partial.db"))
+        partial = [*work.sidecars(), work.db.with_name(work.db.name + "-journal")]
+        lock = work.db.with_name(work.db.name + ".lock")
         conn = self._conn()
         try:
-            conn.execute("ATTACH DATABASE ? AS backup KEY ?", (str(target), f"x'{self._key.raw().hex()}'"))
-            try:
-                conn.execute("SELECT sqlcipher_export('backup')")
-                version = schema.current_version(conn)
-                conn.execute(f"PRAGMA backup.user_version = {version}")
-            finally:
-                conn.execute("DETACH DATABASE backup")
-            # The keyslots as they are now (another officer may have added or disabled
-            # an account since this session opened), refused if edited outside uwu.
-            current = KeyFile.load(self.paths.keys)
-            if not hmac.compare_digest(current.compute_mac(self._key), current.mac):
-                raise KeyFileError("The keyslot file was edited outside uwu (its MAC does not match).")
-            copy = replace(current, db_salt=read_db_salt(target))
-            copy.save(target_paths.keys, self._key)
-            self._check_backup(target_paths)
+            # The lock makes two backups to one name queue; whoever holds it may clear
+            # what a killed backup left.
+            with files.file_lock(work.db):
+                try:
+                    if vaultfile.exists(target_paths):
+                        raise ValidationError(f"{target} already exists: choose a new name.")
+                    for path in partial:
+                        path.unlink(missing_ok=True)
+                    files.create_private_file(work.db)
+                    conn.execute("ATTACH DATABASE ? AS backup KEY ?",
+                                 (str(work.db), f"x'{self._key.raw().hex()}'"))
+                    try:
+                        conn.execute("SELECT sqlcipher_export('backup')")
+                        version = schema.current_version(conn)
+                        conn.execute(f"PRAGMA backup.user_version = {version}")
+                    finally:
+                        conn.execute("DETACH DATABASE backup")
+                    # The keyslots as they are now (another officer may have added or
+                    # disabled an account since this session opened), refused if edited
+                    # outside uwu.
+                    current = KeyFile.load(self.paths.keys)
+                    if not hmac.compare_digest(current.compute_mac(self._key), current.mac):
+                        raise KeyFileError("The keyslot file was edited outside uwu (its MAC "
+                                           "does not match).")
+                    copy = replace(current, db_salt=read_db_salt(work.db))
+                    copy.save(work.keys, self._key)
+                    self._check_backup(work)
+                    os.replace(work.keys, target_paths.keys)
+                    os.replace(work.db, target_paths.db)
+                    files.fsync_folder(target.parent)
+                finally:
+                    for path in partial:  # on success only the lock files are left
+                        with contextlib.suppress(OSError):
+                            path.unlink()
+            # Whoever still waits for the lock will find the backup there and refuse.
+            lock.unlink(missing_ok=True)
         except BaseException as error:
-            for path in target_paths.sidecars():
-                with contextlib.suppress(OSError):
-                    path.unlink()
-            with contextlib.suppress(OSError):
-                target_paths.keys.with_name(target_paths.keys.name + ".lock").unlink()
             if isinstance(error, db.OperationalError):
                 raise db.translate(error, "write the backup") from None
             if isinstance(error, OSError):
