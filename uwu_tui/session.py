@@ -2265,10 +2265,10 @@ class Session:
             # queue on the write lock, and the second must see the first one's mark.
             merged = conn.execute("SELECT merged_at FROM surgery_pack WHERE pack_id = ?",
                                   (pack_id,)).fetchone()
-            if merged and merged[0]:
-                report = surgery.MergeReport(pack_id, already_merged=True)
-                self._append(conn, "surgery merge", "surgery pack", pack_id, report.summary())
-                return report
+            # A pack may be used again after a merge: the next one takes only what is new
+            # (the pack's rows 1..taken are in this chain already).
+            taken = conn.execute("SELECT count(*) FROM audit WHERE origin = ?",
+                                 (origin,)).fetchone()[0]
             new_reports = {
                 table: [row[0] for row in conn.execute(
                     f"SELECT id FROM pack.{table} WHERE id NOT IN (SELECT id FROM main.{table})")]
@@ -2280,7 +2280,14 @@ class Session:
                              f"{summary} [offline at {at}, pack row {seq}]",
                              author=username, origin=origin)
 
-            report = surgery.merge(conn, pack_id, now, append_audit)
+            report = surgery.merge(conn, pack_id, now, append_audit, audit_after=taken)
+            if merged and merged[0]:
+                if not report.has_news():
+                    report = surgery.MergeReport(pack_id, already_merged=True)
+                    self._append(conn, "surgery merge", "surgery pack", pack_id,
+                                 report.summary())
+                    return report
+                report.merged_before = True
             references: dict[str, str] = {}
             for table in ("breach", "incident"):
                 for record_id in new_reports[table]:

@@ -492,6 +492,79 @@ def test_export_work_offline_and_merge_back(office: People, world: World, clock:
                                  (report.pack_id,)).fetchone()[0] == OFFICER
 
 
+def test_work_done_in_a_pack_after_its_merge_is_merged_the_next_time(
+        office: People, world: World, clock: Clock, tmp_path: Path) -> None:
+    """The laptop goes to the next surgery with the same pack: its new work is merged the
+    next time, nothing twice, and what the office changed since the first merge is not
+    taken for a conflict."""
+    alice = office.alice
+    pack = alice.surgery_export(laptop(tmp_path) / "p.db", OFFICER_PASS,
+                                membership_numbers=["A1001"])
+    first_visit = Session.open(pack, OFFICER, OFFICER_PASS, clock=clock)
+    try:
+        ann = first_visit.open_member(world.ann)
+        first_visit.update_member(world.ann, ann.version,
+                                  {"phone": SURGERY_PHONE, "email": SURGERY_EMAIL})
+        first_visit.add_entry(world.ann_case, "general", "First surgery visit")
+        dee = first_visit.new_member({"membership_no": "A1009", "given_name": "Dee",
+                                      "family_name": "Nine", "branch": "North"})
+        consent = first_visit.record_consent(dee.id, purpose=PURPOSE, recipient=RECIPIENT,
+                                             method="verbal", wording="Share with HR",
+                                             given_on="2026-11-25")
+    finally:
+        first_visit.close()
+    ann = alice.open_member(world.ann)
+    alice.update_member(world.ann, ann.version, {"email": OFFICE_EMAIL})
+    first = alice.surgery_merge(pack, OFFICER_PASS)
+    assert not first.already_merged and not first.merged_before and first.conflicts == 1
+    (email,) = alice.merge_conflicts()
+    alice.resolve_merge_conflict(email.id, "office")
+    # After the merge the office changes the phone the surgery had given.
+    clock.tick()
+    ann = alice.open_member(world.ann)
+    alice.update_member(world.ann, ann.version, {"phone": "0161 496 1234"})
+    before = counts(alice)
+
+    second_visit = Session.open(pack, OFFICER, OFFICER_PASS, clock=clock)
+    try:
+        ann = second_visit.open_member(world.ann)
+        second_visit.update_member(world.ann, ann.version, {"address": "2 Surgery Street"})
+        second_visit.add_entry(world.ann_case, "general", "Second surgery visit")
+        second_visit.withdraw_consent(consent.id, 1, withdrawn_on="2026-11-25",
+                                      how="Said so at the surgery")
+    finally:
+        second_visit.close()
+    second = alice.surgery_merge(pack, OFFICER_PASS)
+
+    assert not second.already_merged and second.merged_before
+    assert "merged before; work done in it since" in second.summary()
+    after = counts(alice)
+    assert {t: after[t] - before[t] for t in TABLES if after[t] != before[t]} == {"entry": 1}
+    assert second.updated == {"member": 1, "consent": 1}
+    assert second.conflicts == 0 and alice.merge_conflicts() == []
+    ann = alice.open_member(world.ann)
+    assert (ann.phone, ann.email, ann.address) == ("0161 496 1234", OFFICE_EMAIL,
+                                                   "2 Surgery Street")
+    withdrawn = alice.member_consents(dee.id)[0]
+    assert (withdrawn.withdrawn_on, withdrawn.withdrawn_how) == ("2026-11-25",
+                                                                 "Said so at the surgery")
+    assert [e.body for e in alice.case_entries(world.ann_case)][:2] == [
+        "Second surgery visit", "First surgery visit"]
+
+    # Each pack audit row reached the office once, in order.
+    third_before = counts(alice)
+    third = alice.surgery_merge(pack, OFFICER_PASS)
+    assert third.already_merged and counts(alice) == third_before
+    taken = first.audit_rows + second.audit_rows
+    from_pack = sorted((r for r in alice.audit_log(limit=10_000)
+                        if r.origin == f"pack:{first.pack_id}"), key=lambda r: r.seq)
+    rows = pack_audit(pack)
+    assert len(from_pack) == taken and [r.seq for r in rows[:taken]] == list(range(1, taken + 1))
+    assert [m.summary for m in from_pack] == [
+        f"{r.summary} [offline at {r.at}, pack row {r.seq}]" for r in rows[:taken]]
+    assert alice.verify().ok
+
+
 def test_merge_delete_removes_the_pack_files(office: People, world: World, clock: Clock,
                                              tmp_path: Path) -> None:
     pack = office.alice.surgery_export(laptop(tmp_path) / "p.db", OFFICER_PASS,
@@ -708,6 +781,10 @@ def test_a_purge_after_the_merge_removes_that_members_merge_conflicts(
     ).fetchall()
     assert [tuple(r) for r in remaining] == [("member", world.ben, "language", "Welsh",
                                               "Polish")]
+    # Nor does the office's memory of what it took from the pack keep any of Ann.
+    kept = {row[0] for row in alice._conn().execute("SELECT id FROM pack_base")}
+    assert world.ben in kept
+    assert kept.isdisjoint({world.ann, world.ann_case, world.ann_action, world.ann_consent})
 
 
 def test_a_member_purged_at_the_office_meanwhile_does_not_come_back(
@@ -755,6 +832,10 @@ def test_a_member_purged_at_the_office_meanwhile_does_not_come_back(
                         (breach.id,)).fetchall() == [(world.ben,)]
     merged_incident = next(i for i in office.sam.incidents() if i.id == incident.id)
     assert (merged_incident.member_id, merged_incident.case_id) == (None, None)
+    kept = {row[0] for row in conn.execute("SELECT id FROM pack_base")}
+    assert world.ben in kept
+    assert kept.isdisjoint({world.ann, world.ann_case, case.id, world.ann_action,
+                            world.ann_consent})
     assert alice.verify().ok
 
 

@@ -9,6 +9,12 @@ kept, a field changed on both sides becomes a `merge_conflict` for someone to ch
 Append-only records (entries, disclosures, audit rows) are inserted when missing, so a
 second merge of the same pack adds nothing. A member purged at the office while the pack
 was out (retention, or an erasure request) stays purged: none of their records come back.
+
+A pack may be used again after a merge (taken back out to the next surgery) and merged
+again: the office remembers each record as it took it from the pack (in its own
+`pack_base`, keyed `table@pack_id`), and the next merge compares with that instead of the
+export, so only what changed in the pack since is applied or reviewed, and only the
+pack's new audit rows are appended.
 """
 
 from __future__ import annotations
@@ -103,15 +109,23 @@ class MergeReport:
     same_person: int = 0
     #: Members of the pack purged at the office meanwhile: none of their records return.
     purged: int = 0
+    #: Merged before, with work done in the pack since (this merge took that work).
+    merged_before: bool = False
+
+    def has_news(self) -> bool:
+        """Whether this merge took anything from the pack."""
+        return bool(any(self.inserted.values()) or any(self.updated.values())
+                    or self.conflicts or self.audit_rows)
 
     def summary(self) -> str:
         if self.already_merged:
             return f"pack {self.pack_id} was merged before: nothing added"
+        again = " (merged before; work done in it since)" if self.merged_before else ""
         parts = [f"{n} {t}" for t, n in sorted(self.inserted.items()) if n]
         upd = [f"{n} {t}" for t, n in sorted(self.updated.items()) if n]
         gone = (f"; {self.purged} member(s) purged here meanwhile left out" if self.purged
                 else "")
-        return (f"pack {self.pack_id}: added " + (", ".join(parts) or "nothing")
+        return (f"pack {self.pack_id}{again}: added " + (", ".join(parts) or "nothing")
                 + "; updated " + (", ".join(upd) or "nothing")
                 + f"; {self.conflicts} conflict(s) to review; {self.audit_rows} audit rows"
                 + gone)
@@ -171,44 +185,110 @@ def _note_purged(conn: db.Connection) -> int:
     return purged
 
 
+def _remembered_key(table: str, pack_id: str) -> str:
+    return f"{table}@{pack_id}"
+
+
+def _remembered(conn: db.Connection, table: str, pack_id: str) -> dict[str, dict[str, Any]]:
+    """Records as the office last took them from this pack (by office id)."""
+    return {row[0]: json.loads(row[1]) for row in conn.execute(
+        "SELECT id, snapshot FROM main.pack_base WHERE entity = ?",
+        (_remembered_key(table, pack_id),))}
+
+
+#: Which pack rows the office may remember: none of a member purged here.
+_NOT_PURGED = {
+    "member": "p.id NOT IN (SELECT member_id FROM temp.merge_purged)",
+    "casefile": "p.member_id NOT IN (SELECT member_id FROM temp.merge_purged)",
+    "plan_action": "p.case_id NOT IN (SELECT case_id FROM temp.merge_purged_case)",
+    "consent": "p.member_id NOT IN (SELECT member_id FROM temp.merge_purged)",
+}
+
+
+def _remember(conn: db.Connection, pack_id: str) -> None:
+    """After a merge: each record of the pack as the office has now taken it, so that the
+    next merge of this pack sees only what changed in it since. Same-person members are
+    remembered under the office's id (a purge of that member removes the row)."""
+    for table, fields in MERGED_FIELDS.items():
+        record = ("coalesce((SELECT office_id FROM temp.merge_map WHERE pack_id = p.id), p.id)"
+                  if table == "member" else "p.id")
+        rows = conn.execute(f"SELECT {record}, {', '.join('p.' + f for f in fields)}"
+                            f" FROM pack.{table} AS p WHERE {_NOT_PURGED[table]}").fetchall()
+        conn.executemany(
+            "INSERT INTO main.pack_base (entity, id, snapshot) VALUES (?, ?, ?)"
+            " ON CONFLICT (entity, id) DO UPDATE SET snapshot = excluded.snapshot"
+            " WHERE snapshot <> excluded.snapshot",
+            [(_remembered_key(table, pack_id), row[0],
+              json.dumps(dict(zip(fields, row[1:])), sort_keys=True)) for row in rows])
+
+
+def _conflict(conn: db.Connection, pack_id: str, table: str, record_id: str, name: str,
+              office_value: Any, pack_value: Any, now: str, report: MergeReport) -> None:
+    """Both sides changed a field: the office value stays, the pair waits for review. An
+    open conflict on the same field from this pack is brought up to date instead."""
+    open_row = conn.execute(
+        "SELECT id FROM main.merge_conflict WHERE pack_id = ? AND entity = ?"
+        " AND entity_id = ? AND field = ? AND status = 'open'",
+        (pack_id, table, record_id, name)).fetchone()
+    if open_row is not None:
+        conn.execute("UPDATE main.merge_conflict SET office_value = ?, pack_value = ?"
+                     " WHERE id = ?", (_text(office_value), _text(pack_value), open_row[0]))
+    else:
+        conn.execute(
+            "INSERT INTO main.merge_conflict (id, pack_id, entity, entity_id, field,"
+            " office_value, pack_value, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (uuid7(), pack_id, table, record_id, name, _text(office_value),
+             _text(pack_value), now))
+    report.conflicts += 1
+
+
+def _reconcile(conn: db.Connection, table: str, record_id: str, pack_id: str,
+               base: dict[str, Any] | None, pack_row: tuple, office_row: tuple, now: str,
+               report: MergeReport) -> None:
+    """Three-way, field by field: changed only in the pack -> applied; changed on both
+    sides -> a conflict. With no base (a member made offline whom the office also added)
+    every field the pack fills differently is a conflict."""
+    fields = MERGED_FIELDS[table]
+    apply: dict[str, Any] = {}
+    for name, pack_value, office_value in zip(fields, pack_row, office_row):
+        if pack_value == office_value:
+            continue  # both agree
+        if base is None:
+            if pack_value not in (None, ""):
+                _conflict(conn, pack_id, table, record_id, name, office_value, pack_value,
+                          now, report)
+            continue
+        base_value = base.get(name)
+        if pack_value == base_value:
+            continue  # the pack did not change it (since the export, or the last merge)
+        if office_value == base_value:
+            apply[name] = pack_value
+            continue
+        _conflict(conn, pack_id, table, record_id, name, office_value, pack_value, now,
+                  report)
+    if apply:
+        has_version = "version" in columns(conn, "main", table)
+        sets = ", ".join(f"{name} = ?" for name in apply)
+        bump = ", version = version + 1, updated_at = ?" if has_version else ""
+        params = [*apply.values(), *([now] if has_version else []), record_id]
+        conn.execute(f"UPDATE main.{table} SET {sets}{bump} WHERE id = ?", params)
+        report.updated[table] = report.updated.get(table, 0) + 1
+
+
 def _three_way(conn: db.Connection, table: str, pack_id: str, now: str,
                report: MergeReport) -> None:
     fields = MERGED_FIELDS[table]
-    base_rows = {row[0]: json.loads(row[1]) for row in conn.execute(
+    bases = {row[0]: json.loads(row[1]) for row in conn.execute(
         "SELECT id, snapshot FROM pack.pack_base WHERE entity = ?", (table,))}
-    has_version = "version" in columns(conn, "main", table)
-    for record_id, base in base_rows.items():
+    bases.update(_remembered(conn, table, pack_id))  # merged before: from there on
+    for record_id, base in bases.items():
         pack_row = conn.execute(f"SELECT {', '.join(fields)} FROM pack.{table} WHERE id = ?",
                                 (record_id,)).fetchone()
         office_row = conn.execute(f"SELECT {', '.join(fields)} FROM main.{table} WHERE id = ?",
                                   (record_id,)).fetchone()
         if pack_row is None or office_row is None:
-            continue  # purged at the office meanwhile: nothing to apply to
-        apply: dict[str, Any] = {}
-        for name, pack_value, office_value in zip(fields, pack_row, office_row):
-            base_value = base.get(name)
-            if pack_value == base_value or pack_value == office_value:
-                continue  # the pack did not change it, or both agree
-            if office_value == base_value:
-                apply[name] = pack_value
-                continue
-            conflict_id = uuid7()
-            existing = conn.execute(
-                "SELECT 1 FROM main.merge_conflict WHERE pack_id = ? AND entity = ?"
-                " AND entity_id = ? AND field = ?", (pack_id, table, record_id, name)).fetchone()
-            if existing is None:
-                conn.execute(
-                    "INSERT INTO main.merge_conflict (id, pack_id, entity, entity_id, field,"
-                    " office_value, pack_value, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (conflict_id, pack_id, table, record_id, name, _text(office_value),
-                     _text(pack_value), now))
-                report.conflicts += 1
-        if apply:
-            sets = ", ".join(f"{name} = ?" for name in apply)
-            bump = ", version = version + 1, updated_at = ?" if has_version else ""
-            params = [*apply.values(), *([now] if has_version else []), record_id]
-            conn.execute(f"UPDATE main.{table} SET {sets}{bump} WHERE id = ?", params)
-            report.updated[table] = report.updated.get(table, 0) + 1
+            continue  # purged at the office meanwhile, or a same-person member (below)
+        _reconcile(conn, table, record_id, pack_id, base, pack_row, office_row, now, report)
 
 
 def _text(value: Any) -> str | None:
@@ -216,8 +296,9 @@ def _text(value: Any) -> str | None:
 
 
 def merge(conn: db.Connection, pack_id: str, now: str,
-          append_audit: Callable[[tuple], None]) -> MergeReport:
-    """Merge the attached pack into main. Runs inside the caller's write transaction."""
+          append_audit: Callable[[tuple], None], audit_after: int = 0) -> MergeReport:
+    """Merge the attached pack into main. Runs inside the caller's write transaction.
+    `audit_after`: how many of the pack's audit rows an earlier merge already took."""
     report = MergeReport(pack_id)
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS merge_map (pack_id TEXT PRIMARY KEY,"
                  " office_id TEXT NOT NULL)")
@@ -225,28 +306,20 @@ def merge(conn: db.Connection, pack_id: str, now: str,
     report.purged = _note_purged(conn)
     # A member made offline whose membership number the office already has is the same
     # person: their records join the office member, and differing fields go to review.
+    fields = MERGED_FIELDS["member"]
+    remembered = _remembered(conn, "member", pack_id)
     for pack_member, office_member in conn.execute(
             "SELECT p.id, m.id FROM pack.member AS p JOIN main.member AS m"
             " ON m.membership_no = p.membership_no AND m.id <> p.id"
             " WHERE p.id NOT IN (SELECT member_id FROM temp.merge_purged)").fetchall():
         conn.execute("INSERT INTO temp.merge_map VALUES (?, ?)", (pack_member, office_member))
         report.same_person += 1
-        fields = MERGED_FIELDS["member"]
         pack_row = conn.execute(f"SELECT {', '.join(fields)} FROM pack.member WHERE id = ?",
                                 (pack_member,)).fetchone()
         office_row = conn.execute(f"SELECT {', '.join(fields)} FROM main.member WHERE id = ?",
                                   (office_member,)).fetchone()
-        for name, pv, ov in zip(fields, pack_row, office_row):
-            if pv != ov and pv not in (None, ""):
-                exists = conn.execute(
-                    "SELECT 1 FROM main.merge_conflict WHERE pack_id = ? AND entity = 'member'"
-                    " AND entity_id = ? AND field = ?", (pack_id, office_member, name)).fetchone()
-                if not exists:
-                    conn.execute(
-                        "INSERT INTO main.merge_conflict (id, pack_id, entity, entity_id, field,"
-                        " office_value, pack_value, created_at) VALUES (?, ?, 'member', ?, ?, ?,"
-                        " ?, ?)", (uuid7(), pack_id, office_member, name, _text(ov), _text(pv), now))
-                    report.conflicts += 1
+        _reconcile(conn, "member", office_member, pack_id, remembered.get(office_member),
+                   pack_row, office_row, now, report)
     cols = columns(conn, "main", "member")
     report.inserted["member"] = conn.execute(
         f"INSERT INTO main.member ({', '.join(cols)}) SELECT {', '.join('p.' + c for c in cols)}"
@@ -273,12 +346,14 @@ def merge(conn: db.Connection, pack_id: str, now: str,
     report.inserted["conflict"] = _insert_missing(conn, "conflict", member_map=True)
     report.inserted["supervision"] = _insert_missing(conn, "supervision")
     report.inserted["training"] = _insert_missing(conn, "training")
-    # The pack's audit rows join the office chain (in their order), marked with its origin.
+    # The pack's audit rows join the office chain (in their order), marked with its origin;
+    # after an earlier merge, only the rows made since.
     for row in conn.execute(
             "SELECT seq, at, username, action, entity, entity_id, summary FROM pack.audit"
-            " ORDER BY seq").fetchall():
+            " WHERE seq > ? ORDER BY seq", (audit_after,)).fetchall():
         append_audit(row)
         report.audit_rows += 1
+    _remember(conn, pack_id)
     return report
 
 
