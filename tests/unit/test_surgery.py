@@ -955,3 +955,30 @@ def test_cli_refusals(world: World, tmp_path: Path) -> None:
     code, out, err = run_cli(as_user(world.path, CASEWORKER, "surgery", "merge", dest),
                              PASSES[CASEWORKER] + "\n")
     assert code == 0 and "added nothing" in out
+
+
+def test_offline_number_change_that_collides_becomes_a_conflict_not_a_crash(tmp_path: Path) -> None:
+    """A membership number changed offline to one another office member now holds cannot
+    be applied: it is listed for review and everything else merges."""
+    office_path = tmp_path / "office" / "vault.db"
+    office = Session.create(office_path, "alice", "Alice Example", PASS_COLLIDE)
+    first = office.new_member({"membership_no": "CX-1", "given_name": "Ana", "family_name": "One"})
+    pack = office.surgery_export(tmp_path, PASS_COLLIDE, membership_numbers=["CX-1"])
+    office.close()
+    offline = Session.open(pack, "alice", PASS_COLLIDE)
+    offline.update_member(first.id, offline.open_member(first.id).version,
+                          {"membership_no": "CX-2", "phone": "07700 900111"})
+    offline.close()
+    office = Session.open(office_path, "alice", PASS_COLLIDE)
+    office.new_member({"membership_no": "CX-2", "given_name": "Bo", "family_name": "Two"})
+    report = office.surgery_merge(pack, PASS_COLLIDE)
+    assert report.conflicts == 1
+    [item] = office.merge_conflicts()
+    assert (item.field, item.office_value, item.pack_value) == ("membership_no", "CX-1", "CX-2")
+    merged = office.open_member(first.id)
+    assert merged.membership_no == "CX-1" and merged.phone == "07700 900111"
+    assert office.verify().ok
+    office.close()
+
+
+PASS_COLLIDE = "granite harbour lantern 5"

@@ -266,6 +266,13 @@ def _reconcile(conn: db.Connection, table: str, record_id: str, pack_id: str,
             continue
         _conflict(conn, pack_id, table, record_id, name, office_value, pack_value, now,
                   report)
+    if table == "member" and "membership_no" in apply:
+        taken = conn.execute("SELECT 1 FROM main.member WHERE membership_no = ? AND id <> ?",
+                             (apply["membership_no"], record_id)).fetchone()
+        if taken:  # another office member holds that number now: a person must decide
+            _conflict(conn, pack_id, table, record_id, "membership_no",
+                      office_row[fields.index("membership_no")], apply.pop("membership_no"),
+                      now, report)
     if apply:
         has_version = "version" in columns(conn, "main", table)
         sets = ", ".join(f"{name} = ?" for name in apply)
@@ -311,7 +318,9 @@ def merge(conn: db.Connection, pack_id: str, now: str,
     for pack_member, office_member in conn.execute(
             "SELECT p.id, m.id FROM pack.member AS p JOIN main.member AS m"
             " ON m.membership_no = p.membership_no AND m.id <> p.id"
-            " WHERE p.id NOT IN (SELECT member_id FROM temp.merge_purged)").fetchall():
+            " WHERE p.id NOT IN (SELECT member_id FROM temp.merge_purged)"
+            # only members made offline; an exported member is the office's own record
+            " AND p.id NOT IN (SELECT id FROM main.member)").fetchall():
         conn.execute("INSERT INTO temp.merge_map VALUES (?, ?)", (pack_member, office_member))
         report.same_person += 1
         pack_row = conn.execute(f"SELECT {', '.join(fields)} FROM pack.member WHERE id = ?",
