@@ -1260,7 +1260,12 @@ class Session:
         detail = validate.text(detail, "detail", multiline=True)
         now = self._clock()
         when = typed_time(disclosed_at, "disclosed_at") if disclosed_at else iso(now)
-        on = date.fromisoformat(when[:10])
+        if when > iso(now + timedelta(minutes=5)):
+            raise ValidationError("A disclosure cannot be recorded before it has happened.",
+                                  field="disclosed_at")
+        # Consents are given, expire and are withdrawn on local dates (as the register and
+        # consent_is_live read them), so judge the disclosure on its local date too.
+        on = datetime.fromisoformat(when).astimezone().date()
         chosen = consents.consent(conn, consent_id) if consent_id else None
         if case_id is not None:
             case = self._case(conn, case_id)
