@@ -156,6 +156,9 @@ def record_figures(title: str, text: str, path: Path | None = None) -> Path:
                 sections[current] = ""
             elif current is not None:
                 sections[current] += line + "\n"
+    base = title.split(" (")[0]  # the heading without the run's date
+    sections = {name: body for name, body in sections.items()
+                if name.split(" (")[0] != base}
     sections[title] = "\n" + text.strip() + "\n\n"
     body = "# Reliability campaigns (make stress)\n\n" + "".join(
         f"## {name}\n{content}" for name, content in sections.items())
