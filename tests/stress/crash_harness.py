@@ -358,8 +358,9 @@ class Result:
 
 class Campaign:
     def __init__(self, workdir: Path, *, seed: int = 1, max_delay: float = 2.0,
-                 log=None) -> None:
+                 targets: tuple[str, ...] = TARGETS, log=None) -> None:
         self.layout = Layout(workdir)
+        self.targets = targets
         self.rng = random.Random(seed)
         self.max_delay = max_delay
         self.result = Result(seed=seed)
@@ -374,7 +375,8 @@ class Campaign:
                 prepare(self.layout)
             self.setup = json.loads(self.layout.setup.read_text())
             for run in range(1, kills + 1):
-                mode = "random" if run % 2 else TARGETS[(run // 2) % len(TARGETS)]
+                # Odd kills at a random moment, even ones inside the next target operation.
+                mode = "random" if run % 2 else self.targets[(run // 2) % len(self.targets)]
                 ok = self.one_kill(run, mode)
                 self.log(f"kill {run}/{kills} ({mode}): "
                          f"{'ok' if ok else 'FAILED: ' + self.result.failures[-1]}")
@@ -448,18 +450,20 @@ class Campaign:
         return False  # kill it wherever it is
 
     def aim(self, op: str) -> float:
-        """A moment inside the operation. A passphrase change rewrites the keyslot file in
-        its last milliseconds (after Argon2id), so half of those kills aim at its end."""
-        typical = self.typical(op)
-        if op == "passphrase" and self.rng.random() < 0.5:
-            return self.rng.uniform(0.85 * typical, 1.05 * typical)
-        return self.rng.uniform(0, 1.2 * typical)
-
-    def typical(self, op: str) -> float:
-        """How long the operation has taken when it completed (for aiming a kill into it)."""
+        """A moment inside the operation: mostly before the fastest one seen so far ended
+        (so the kill lands inside it), sometimes anywhere up to its usual length. A
+        passphrase change rewrites the keyslot file in its last milliseconds (after
+        Argon2id), so half of those kills aim at its end."""
         times = [r["seconds"] for r in read_ledger(self.layout.ledger)
                  if r["op"] == op and r["state"] == "commit"]
-        return max(0.02, percentile(times, .5)) if times else 0.3
+        fastest = min(times, default=0.05)
+        typical = percentile(times, .5) if times else 0.3
+        draw = self.rng.random()
+        if op == "passphrase" and draw < 0.5:
+            return self.rng.uniform(0.85 * typical, 1.05 * typical)
+        if draw < 0.75:
+            return self.rng.uniform(0, 0.9 * fastest)
+        return self.rng.uniform(0, 1.2 * typical)
 
     def collect_durations(self) -> None:
         for record in read_ledger(self.layout.ledger):
