@@ -597,7 +597,7 @@ class Report:
 
 def run(config: Config, say: Callable[[str], None] = lambda _t: None) -> Report:
     work = Path(config.workdir) if config.workdir else Path(tempfile.mkdtemp(prefix="uwu-bench-"))
-    work.mkdir(parents=True, exist_ok=True)
+    work.mkdir(mode=0o700, parents=True, exist_ok=True)
     report = Report(config)
     try:
         say(f"building in {work}: {config.members:,} members, {config.cases:,} cases, "

@@ -446,12 +446,12 @@ def apply(conn: db.Connection, parsed: Parsed, *, on_existing: str, now: str, or
     report.on_existing = on_existing
     report.dry_run = dry_run
     existing: dict[str, str] = dict(conn.execute("SELECT membership_no, id FROM member"))
-    fresh: list[tuple] = []
+    fresh: list[Row] = []
     matched: list[tuple[str, Row]] = []
     for row in parsed.rows:
         member_id = existing.get(row.membership_no)
         if member_id is None:
-            fresh.append((new_id() if not dry_run else "", *row.values, now, now, origin))
+            fresh.append(row)
         elif on_existing == "skip":
             report.skipped += 1
         else:
@@ -465,8 +465,9 @@ def apply(conn: db.Connection, parsed: Parsed, *, on_existing: str, now: str, or
 
     report.created = len(fresh)
     if not dry_run:
-        for start in range(0, len(fresh), _BATCH):
-            insert_members(conn, fresh[start:start + _BATCH])
+        for start in range(0, len(fresh), _BATCH):  # the rows are built a batch at a time
+            insert_members(conn, [(new_id(), *row.values, now, now, origin)
+                                  for row in fresh[start:start + _BATCH]])
             tick(min(start + _BATCH, len(fresh)))
     del fresh
     for done, (member_id, row) in enumerate(matched, 1):
