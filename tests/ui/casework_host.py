@@ -22,7 +22,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input
 
 import pytest
-from conftest import (
+from tests.conftest import (
     CASEWORKER,
     CASEWORKER_INITIAL,
     CASEWORKER_NAME,

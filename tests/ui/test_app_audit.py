@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import CASEWORKER, CASEWORKER_NAME, OFFICER, OFFICER_PASS
+from tests.conftest import CASEWORKER, CASEWORKER_NAME, OFFICER, OFFICER_PASS
 from test_app_support import (  # cheap_kdf: autouse, see test_app_support
     SIZE,
     cheap_kdf,

@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import OFFICER, OFFICER_NAME, OFFICER_PASS
+from tests.conftest import OFFICER, OFFICER_NAME, OFFICER_PASS
 from test_app_support import (  # cheap_kdf: autouse, see test_app_support
     SIZE,
     cheap_kdf,

@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import (
+from tests.conftest import (
     CASEWORKER,
     CASEWORKER_INITIAL,
     CASEWORKER_NAME,

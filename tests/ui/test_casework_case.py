@@ -21,7 +21,7 @@ from casework_host import (
     wait_for,
     wait_screen,
 )
-from conftest import CASEWORKER, FIXED_NOW, OFFICER, SUPERVISOR
+from tests.conftest import CASEWORKER, FIXED_NOW, OFFICER, SUPERVISOR
 from textual.widgets import DataTable, Select, TextArea
 
 from uwu_tui.policy.validate import ETHICAL_TEMPLATE

@@ -17,7 +17,7 @@ from casework_host import (
     wait_for,
     wait_screen,
 )
-from conftest import OFFICER, SUPERVISOR
+from tests.conftest import OFFICER, SUPERVISOR
 from textual.widgets import OptionList
 
 from uwu_tui.screens.member import MemberScreen

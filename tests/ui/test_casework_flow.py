@@ -15,7 +15,7 @@ from casework_host import (
     wait_for,
     wait_screen,
 )
-from conftest import OFFICER
+from tests.conftest import OFFICER
 from textual.widgets import OptionList, Select, TextArea
 
 from uwu_tui.screens.case import CaseScreen

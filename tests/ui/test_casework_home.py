@@ -20,7 +20,7 @@ from casework_host import (
     wait_for,
     wait_screen,
 )
-from conftest import CASEWORKER
+from tests.conftest import CASEWORKER
 from uwu_tui.screens.case import CaseScreen
 from uwu_tui.screens.member import MemberScreen
 from uwu_tui.widgets.home_casework import HomeCasework

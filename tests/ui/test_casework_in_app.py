@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from casework_host import add_member, fill, screen_text, wait_for, wait_screen
-from conftest import OFFICER, OFFICER_PASS
+from tests.conftest import OFFICER, OFFICER_PASS
 from textual.widgets import Input, Select, TextArea
 
 from uwu_tui.app import UwuApp

@@ -22,7 +22,7 @@ from casework_host import (
     wait_for,
     wait_screen,
 )
-from conftest import CASEWORKER, OFFICER, SUPERVISOR
+from tests.conftest import CASEWORKER, OFFICER, SUPERVISOR
 from textual.widgets import Input, Select
 
 from uwu_tui.errors import NeedsBreakGlass

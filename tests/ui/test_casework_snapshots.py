@@ -25,7 +25,7 @@ from casework_host import (
     use_utc,
     wait_for,
 )
-from conftest import CASEWORKER, OFFICER
+from tests.conftest import CASEWORKER, OFFICER
 from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 

@@ -24,7 +24,7 @@ from casework_host import (
     wait_for,
     wait_screen,
 )
-from conftest import CASEWORKER, FIXED_NOW, OFFICER
+from tests.conftest import CASEWORKER, FIXED_NOW, OFFICER
 from textual.widgets import DataTable, TabbedContent
 
 import pytest

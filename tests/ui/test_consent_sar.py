@@ -20,7 +20,7 @@ from casework_host import (
     wait_for,
     wait_screen,
 )
-from conftest import CASEWORKER, OFFICER
+from tests.conftest import CASEWORKER, OFFICER
 from textual.widgets import DataTable, Input, ProgressBar
 
 import pytest

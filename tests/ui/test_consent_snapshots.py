@@ -26,7 +26,7 @@ from casework_host import (
     use_utc,
     wait_for,
 )
-from conftest import FIXED_NOW, OFFICER
+from tests.conftest import FIXED_NOW, OFFICER
 from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 

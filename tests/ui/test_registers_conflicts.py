@@ -19,7 +19,7 @@ from casework_host import (
     wait_for,
     wait_screen,
 )
-from conftest import CASEWORKER, OFFICER
+from tests.conftest import CASEWORKER, OFFICER
 from test_registers_support import (
     SECOND_OFFICER,
     SECOND_OFFICER_PASS,

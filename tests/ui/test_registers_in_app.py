@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import OFFICER, OFFICER_PASS
+from tests.conftest import OFFICER, OFFICER_PASS
 from test_app_support import (  # cheap_kdf: autouse, see test_app_support
     SIZE,
     cheap_kdf,  # noqa: F401 - a fixture

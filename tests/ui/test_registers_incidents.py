@@ -19,7 +19,7 @@ from casework_host import (
     wait_for,
     wait_screen,
 )
-from conftest import CASEWORKER, OFFICER, SUPERVISOR
+from tests.conftest import CASEWORKER, OFFICER, SUPERVISOR
 from test_registers_support import choose, error_text, shown, table_rows, write
 
 from uwu_tui.screens.incident_detail import IncidentDetailScreen

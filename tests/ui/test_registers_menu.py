@@ -17,7 +17,7 @@ from casework_host import (
     wait_for,
     wait_screen,
 )
-from conftest import CASEWORKER, OFFICER, SUPERVISOR
+from tests.conftest import CASEWORKER, OFFICER, SUPERVISOR
 from test_registers_support import shown
 
 from uwu_tui.screens.conflicts import ConflictsScreen

@@ -24,7 +24,7 @@ from casework_host import (
     use_utc,
     wait_for,
 )
-from conftest import CASEWORKER, FIXED_NOW, OFFICER, SUPERVISOR
+from tests.conftest import CASEWORKER, FIXED_NOW, OFFICER, SUPERVISOR
 from textual.pilot import Pilot
 
 from uwu_tui.screens.conflicts import ConflictsScreen

@@ -17,7 +17,7 @@ from casework_host import (
     wait_for,
     wait_screen,
 )
-from conftest import CASEWORKER, SUPERVISOR
+from tests.conftest import CASEWORKER, SUPERVISOR
 from test_registers_support import choose, error_text, shown, table_rows, write
 from textual.widgets import Input
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from casework_host import PASSPHRASES, wait_for
-from conftest import CASEWORKER_INITIAL
+from tests.conftest import CASEWORKER_INITIAL
 from textual.pilot import Pilot
 from textual.widgets import Select, TextArea
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import FIXED_NOW, OFFICER, OFFICER_NAME, OFFICER_PASS
+from tests.conftest import FIXED_NOW, OFFICER, OFFICER_NAME, OFFICER_PASS
 from test_app_support import SIZE, wait_screen
 from textual.widgets import Input
 
