@@ -605,6 +605,8 @@ def run(config: Config, say: Callable[[str], None] = lambda _t: None) -> Report:
         saved = work / "build.json"
         if config.reuse and saved.exists():
             report.build = json.loads(saved.read_text())
+            for stale in work.glob("import-*"):  # fresh import targets from a previous run
+                stale.unlink()
             say("  reusing the databases built before")
         elif config.isolate:
             payloads = {e: json.dumps({"task": "build", "engine": e, "config": asdict(config),
