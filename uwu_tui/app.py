@@ -3,6 +3,11 @@
 Screens do their own work; this file decides which screen comes next and when the
 vault locks: on ctrl+l, after ``settings.idle_lock_minutes`` without a key, mouse or
 paste event, on SIGHUP (the SSH connection dropped) or SIGTERM, and on exit.
+
+Two duties of the policy live here because they belong to no one screen: ctrl+r opens
+the breach report over whatever screen is showing (not before signing in, nor over the
+lock screen), and `InboxWatch` polls the inbox while signed in and unlocked, so a new
+item is announced and counted in the header (``inbox_count``) within seconds.
 """
 
 from __future__ import annotations
@@ -17,18 +22,22 @@ from typing import Callable
 from textual import events
 from textual.app import App
 from textual.binding import Binding
+from textual.reactive import reactive
 from textual.screen import Screen
 
 from uwu_tui.config import Settings
 from uwu_tui.display import clean
+from uwu_tui.policy.roles import Permission
+from uwu_tui.screens.breach_report import BreachReportScreen
 from uwu_tui.screens.help import HelpScreen
-from uwu_tui.screens.home import HomeScreen
+from uwu_tui.screens.home import HomeScreen, load_home
 from uwu_tui.screens.lock import LockScreen
 from uwu_tui.screens.passphrase import ChangePassphraseScreen
 from uwu_tui.screens.setup import SetupScreen
 from uwu_tui.screens.unlock import UnlockScreen, default_username
 from uwu_tui.session import Session, utc_now
 from uwu_tui.widgets.commands import ScreenActionsProvider
+from uwu_tui.widgets.inbox_watch import InboxCount, InboxWatch
 from uwu_tui.widgets.keys import screen_keys
 from uwu_tui.widgets.safe_app import SafeAppMixin
 from uwu_tui.widgets.vault_thread import VaultThread, one_line
@@ -53,6 +62,9 @@ class UwuApp(SafeAppMixin, App[None]):
     CSS_PATH = "app.tcss"
     COMMANDS = {ScreenActionsProvider}
     BINDINGS = [
+        # Not ctrl+b: that is tmux's prefix on the shared server.
+        Binding("ctrl+r", "report_breach", "Report breach", id="app.report-breach",
+                priority=True, tooltip="Report a data breach now: every officer is told at once."),
         Binding("ctrl+l", "lock", "Lock", id="app.lock", priority=True,
                 tooltip="Lock now: closes the vault until you give your passphrase again."),
         Binding("f1,question_mark", "help", "Help", id="app.help",
@@ -60,6 +72,10 @@ class UwuApp(SafeAppMixin, App[None]):
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True,
                 tooltip="Sign out and quit."),
     ]
+
+    #: Unacknowledged inbox items of the signed-in user (set by `InboxWatch`; watched by
+    #: the sub-title and the home screen).
+    inbox_count: reactive[InboxCount] = reactive(InboxCount, init=False)
 
     def __init__(
         self,
@@ -69,6 +85,7 @@ class UwuApp(SafeAppMixin, App[None]):
         *,
         clock: Callable[[], datetime] | None = None,
         idle_check_seconds: float = 1.0,
+        inbox_poll_seconds: float = 2.0,
     ) -> None:
         super().__init__()
         self.settings = settings
@@ -83,6 +100,7 @@ class UwuApp(SafeAppMixin, App[None]):
         self.idle_clock: Callable[[], float] = monotonic
         self._last_activity = self.idle_clock()
         self._signals: list[int] = []
+        self.inbox_watch = InboxWatch(self, inbox_poll_seconds)
 
     # ---- routing -------------------------------------------------------------------
 
@@ -103,8 +121,10 @@ class UwuApp(SafeAppMixin, App[None]):
     def start_session(self, session: Session) -> None:
         """Set-up or unlock succeeded: home, or first the forced passphrase change."""
         self.session = session
+        self.inbox_count = InboxCount()
         self.show_identity()
         self._touch()
+        self.inbox_watch.start()
         self.call_later(self._enter)
 
     async def _enter(self) -> None:
@@ -113,17 +133,30 @@ class UwuApp(SafeAppMixin, App[None]):
             return
         if session.must_change_passphrase:
             await self._show_fresh(ChangePassphraseScreen(forced=True), self._forced_change_done)
-        else:
-            await self._show_fresh(HomeScreen())
+            return
+        try:  # home appears complete, not section by section
+            data = await self.vault_thread.run(load_home, session)
+        except Exception:  # noqa: BLE001 - the sections load again and say what failed
+            data = None
+        if self.session is session:
+            await self._show_fresh(HomeScreen(data))
 
     def _forced_change_done(self, changed: bool | None) -> None:
         if changed:
             self.call_later(self._enter)
 
     def show_identity(self) -> None:
-        """The sub-title: who is signed in and their role, nothing else."""
+        """The sub-title: who is signed in, their role and the inbox badge, nothing else."""
         user = self.session.user if self.session else None
-        self.sub_title = f"{clean(user.username)} · {clean(user.role)}" if user else ""
+        if user is None:
+            self.sub_title = ""
+            return
+        badge = self.inbox_count.badge()
+        self.sub_title = (f"{clean(user.username)} · {clean(user.role)}"
+                          + (f" · inbox {badge}" if badge else ""))
+
+    def watch_inbox_count(self) -> None:
+        self.show_identity()
 
     def sign_out(self) -> None:
         """Close the session and start again at the unlock screen with a fresh stack."""
@@ -131,6 +164,8 @@ class UwuApp(SafeAppMixin, App[None]):
 
     async def _sign_out(self) -> None:
         session, self.session = self.session, None
+        self.inbox_watch.stop()
+        self.inbox_count = InboxCount()
         self.show_identity()
         if session is not None:
             try:
@@ -162,6 +197,7 @@ class UwuApp(SafeAppMixin, App[None]):
         """Called by the lock screen once the same user's passphrase reopened the session."""
         self._touch()
         self.refresh_bindings()
+        self.inbox_watch.refresh()  # what arrived while locked is announced now
 
     def _touch(self) -> None:
         self._last_activity = self.idle_clock()
@@ -203,6 +239,7 @@ class UwuApp(SafeAppMixin, App[None]):
         for sig in self._signals:
             loop.remove_signal_handler(sig)
         self._signals.clear()
+        self.inbox_watch.stop()
         session, self.session = self.session, None
         if session is not None:
             self.vault_thread.submit(session.close)  # audits the logout, checkpoints, wipes
@@ -215,7 +252,26 @@ class UwuApp(SafeAppMixin, App[None]):
             return self.session is not None and not self.session.locked and not self.lock_shown
         if action == "help":
             return not isinstance(self.screen, HelpScreen)
+        if action == "report_breach":
+            return self._may_report()
         return True
+
+    def _may_report(self) -> bool:
+        """Signed in, unlocked, past the forced passphrase change, not already reporting."""
+        session = self.session
+        if session is None or session.locked or self.lock_shown:
+            return False
+        if session.must_change_passphrase or not session.may(Permission.REPORT):
+            return False
+        return not any(isinstance(screen, BreachReportScreen) for screen in self.screen_stack)
+
+    def action_report_breach(self) -> None:
+        if self._may_report():
+            self.push_screen(BreachReportScreen(), callback=self._breach_reported)
+
+    def _breach_reported(self, breach: object) -> None:
+        if breach is not None:
+            self.inbox_watch.refresh()  # an officer reporting sees their own item counted
 
     def action_help(self) -> None:
         screen = self.screen
