@@ -92,8 +92,14 @@ class Terminal:
         while time.monotonic() < deadline:
             if self.dead():
                 out = self._tmux("display-message", "-p", "-t", self.session,
-                                 "#{pane_dead_status}").stdout.strip()
-                return int(out or -1)
+                                 "#{pane_dead_status}|#{pane_dead_signal}").stdout.strip()
+                status, _, signal = out.partition("|")
+                if status:
+                    return int(status)
+                if signal:
+                    return 128 + int(signal)  # as a shell reports death by a signal
+                time.sleep(0.1)  # tmux has not filled in the status yet
+                continue
             time.sleep(0.1)
         raise AssertionError(f"the program did not exit within {timeout}s:\n{self.screen()}")
 

@@ -135,7 +135,7 @@ def add_staff(officer, username: str, full_name: str, role: str = "caseworker", 
 
     Returns the passphrase the account now opens with.
     """
-    from conftest import CASEWORKER_INITIAL
+    from tests.conftest import CASEWORKER_INITIAL
 
     from uwu_tui.session import Session
 

@@ -309,7 +309,7 @@ async def test_new_case_caseworker_can_only_assign_themselves(staff_vault: Path)
 
 
 async def test_mark_verified_today_and_edit_cancel_asks_first(staff_vault: Path) -> None:
-    from conftest import FIXED_NOW
+    from tests.conftest import FIXED_NOW
 
     from uwu_tui.widgets.confirm import ConfirmScreen
 

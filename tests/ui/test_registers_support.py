@@ -22,7 +22,7 @@ SECOND_OFFICER_PASS = "lantern meadow crosses rivers"
 
 def add_second_officer(vault: Path) -> None:
     """olga, an officer besides alice, passphrase already changed."""
-    from conftest import OFFICER
+    from tests.conftest import OFFICER
 
     admin = Session.open(vault, OFFICER, PASSPHRASES[OFFICER])
     try:
