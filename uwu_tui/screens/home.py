@@ -75,6 +75,10 @@ class HomeScreen(VaultAccess, Screen[None]):
                 tooltip="The breaches you reported, and their status."),
         Binding("t", "retention", "Retention", id="home.retention", show=False,
                 tooltip="Records past retention and erasure requests (officers)."),
+        Binding("s", "surgery", "Surgery packs", id="home.surgery", show=False,
+                tooltip="Export a surgery pack, or merge one back."),
+        Binding("x", "merge_review", "Merge review", id="home.merge-review", show=False,
+                tooltip="Fields changed both here and at a surgery: choose which to keep."),
         Binding("i", "focus('home-inbox')", "Go to the inbox", id="home.inbox", show=False),
         Binding("c", "focus('home-casework')", "Go to my cases", id="home.cases", show=False),
         Binding("p", "passphrase", "Passphrase", id="home.passphrase",
@@ -215,6 +219,16 @@ class HomeScreen(VaultAccess, Screen[None]):
         from uwu_tui.screens.retention import RetentionScreen
 
         self.app.push_screen(RetentionScreen())
+
+    def action_surgery(self) -> None:
+        from uwu_tui.screens.surgery import SurgeryScreen
+
+        self.app.push_screen(SurgeryScreen())
+
+    def action_merge_review(self) -> None:
+        from uwu_tui.screens.merge_review import MergeReviewScreen
+
+        self.app.push_screen(MergeReviewScreen())
 
     def action_passphrase(self) -> None:
         from uwu_tui.screens.passphrase import ChangePassphraseScreen
