@@ -756,6 +756,17 @@ class Session:
                        summary=f"{self.user.username} used break-glass to open a member record")
         return self.open_member(member_id)
 
+    def record_reveal(self, member_id: str) -> None:
+        """Privacy mode: this member's masked details were shown on screen for one record.
+        Needs the access opening the record needs; audited as 'reveal' (the summary names
+        no personal data)."""
+        self._require_ready()
+        conn = self._conn()
+        self._require_member_access(conn, member_id)
+        if members.directory_entry(conn, member_id) is None:
+            raise ValidationError("That member no longer exists.")
+        self._audit("reveal", "member", member_id, "details shown in privacy mode")
+
     def likely_duplicates(self, values: dict[str, object],
                           exclude_id: str | None = None) -> list[DirectoryEntry]:
         """Members who may be the same person: same number, same email, or same name and

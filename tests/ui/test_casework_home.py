@@ -47,7 +47,7 @@ async def test_home_casework_lists_and_opens(utc: None, staff_vault: Path) -> No
         text = screen_text(app)
         for expected in ("My open cases, next action first (2)", "Overdue plan actions (1)",
                          "No entry for 28 days (1)", "Details not verified in 12 months (1)",
-                         "20/11/2026  Grievance: Rota change  Barros, Ines",
+                         "20/11/2026 overdue  Grievance: Rota change  Barros, Ines",
                          "Send the stage 1 letter", "Adeyemi, Olu  M00001"):
             assert expected in text
         assert casework.highlighted == 1  # the first case, not a heading

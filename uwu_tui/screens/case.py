@@ -4,6 +4,8 @@ Pushed with a `Case` already opened through `Session.open_case` (audited as a vi
 The timeline loads a page of entries at a time, newest first; given `focus_entry`
 (a note-search hit) it loads pages until that entry is found and highlights it.
 Entries are never edited: `a` writes an amendment, and the original stays visible.
+In privacy mode the member's name shows as initials and entry texts are hidden until
+the member is revealed (F7, audited). An overdue next action says "overdue".
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from uwu_tui.policy.roles import CASEWORKER
 from uwu_tui.session import Case, CaseEvent, Entry, Identity, PlanAction
 from uwu_tui.widgets.cells import cell
 from uwu_tui.widgets.dates import uk_date, uk_datetime
+from uwu_tui.widgets.privacy import REVEAL_KEY, masks, shown_label, watch_privacy
 from uwu_tui.widgets.timeline import Timeline
 from uwu_tui.widgets.vault_thread import VaultAccess, one_line
 
@@ -115,8 +118,13 @@ class CaseScreen(VaultAccess, Screen[None]):
         text.append(": ")
         text.append(clean(case.title), style="bold")
         if self.member_label:
-            text.append(f"  ({self.member_label})")
+            text.append(f"  ({shown_label(self, self.case.member_id, self.member_label)})")
         return text
+
+    @property
+    def privacy_subject(self) -> str:
+        """The member F7 reveals in privacy mode: the case's member."""
+        return self.case.member_id
 
     def _next_due(self) -> str | None:
         if not self.loaded:
@@ -131,12 +139,13 @@ class CaseScreen(VaultAccess, Screen[None]):
         text.append(clean(case.status), style="bold")
         text.append("  Assigned ", style="dim")
         text.append(clean(self._person(case.assigned_to)))
-        text.append("  Next due ", style="dim")
         due = self._next_due()
         session = self.uwu.session
         today = session.now().astimezone().date().isoformat() if session else ""
-        text.append(uk_date(due) or "none",
-                    style="bold reverse" if due and today and due < today else "bold")
+        overdue = bool(due and today and due < today)
+        # Overdue says so in words, not by colour or reverse video alone.
+        text.append("  Overdue " if overdue else "  Next due ", style="bold" if overdue else "dim")
+        text.append(uk_date(due) or "none", style="bold reverse" if overdue else "bold")
         text.append("  Opened ", style="dim")
         text.append(uk_date(case.opened_at))
         return text
@@ -154,7 +163,12 @@ class CaseScreen(VaultAccess, Screen[None]):
         for label, width in (("When", 16), ("Who", 13), ("What", 22), ("Reason", 19)):
             events.add_column(label, width=width)
         self.query_one(Timeline).focus()
+        watch_privacy(self, lambda _: self._privacy_changed())
         self._load(self.focus_entry, with_staff=True)
+
+    def _privacy_changed(self) -> None:
+        self._refresh_header()
+        self.query_one(Timeline).set_masked(masks(self, self.case.member_id))
 
     # ---- loading -------------------------------------------------------------------
 
@@ -285,6 +299,10 @@ class CaseScreen(VaultAccess, Screen[None]):
         entry = self.query_one(Timeline).current
         if entry is None:
             self.notify("Highlight the entry to amend first.", severity="warning", markup=False)
+            return
+        if masks(self, self.case.member_id):  # the editor shows the entry's text
+            self.notify(f"Privacy mode: press {REVEAL_KEY} to reveal this case before amending.",
+                        severity="warning", markup=False)
             return
         self.app.push_screen(EntryEditorScreen(self.case, amend=entry),
                              callback=self._entry_saved)

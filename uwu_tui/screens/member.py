@@ -7,7 +7,9 @@ a worker. The tabs are listed in `compose` in order. The Consent and Disclosures
 (`ConsentTab`, `DisclosureTab`) load themselves. Keys show on the tabs they belong to
 (`TAB_ACTIONS`): consents n/w, disclosures d and, for officers, the subject access export
 s (itself a disclosure to the member); on Details, x notes the member's right-to-erasure
-request for an officer to decide.
+request for an officer to decide. In privacy mode the title and Details show names as
+initials and hide the date of birth, address, phone and email until the member is
+revealed (F7, audited); editing needs the reveal first.
 """
 
 from __future__ import annotations
@@ -34,6 +36,9 @@ from uwu_tui.widgets.cells import cell
 from uwu_tui.widgets.consent_tab import ConsentTab
 from uwu_tui.widgets.dates import uk_date, uk_datetime
 from uwu_tui.widgets.disclosure_tab import DisclosureTab
+from uwu_tui.widgets.privacy import (
+    MASK, REVEAL_KEY, mask_label, mask_value, masks, watch_privacy,
+)
 from uwu_tui.widgets.vault_thread import VaultAccess, one_line
 
 __all__ = ["MemberScreen", "details_table"]
@@ -42,8 +47,9 @@ LABEL = "bold"
 SECTION = "bold underline"
 
 
-def details_table(member: Member) -> Group:
-    """The Details tab: sections of label/value pairs in two columns, values as plain Text."""
+def details_table(member: Member, masked: bool = False) -> Group:
+    """The Details tab: sections of label/value pairs in two columns, values as plain Text;
+    `masked`: personal fields as privacy mode shows them."""
     sections: list[Text | Table] = []
     grid: Table | None = None
 
@@ -65,17 +71,22 @@ def details_table(member: Member) -> Group:
         grid.add_row(Text(a, style=LABEL), value(av), Text(b, style=LABEL),
                      value(bv) if b else Text(""))
 
-    def long(a: str, raw: str) -> None:
+    def shown(field: str) -> object:
+        raw = getattr(member, field)
+        return mask_value(field, raw) if masked else raw
+
+    def long(a: str, raw: object) -> None:
         assert grid is not None
         grid.add_row(Text(a, style=LABEL), Text(clean_multiline(raw) or "—"), Text(""), Text(""))
 
     section("Member")
     pair("Number", member.membership_no, "Status", member.status)
-    pair("Given name", member.given_name, "Family name", member.family_name)
-    pair("Known as", member.preferred_name, "Born", uk_date(member.date_of_birth))
+    pair("Given name", shown("given_name"), "Family name", shown("family_name"))
+    pair("Known as", shown("preferred_name"),
+         "Born", MASK if masked else uk_date(member.date_of_birth))
     section("Contact")
-    pair("Email", member.email, "Phone", member.phone)
-    long("Address", member.address)
+    pair("Email", shown("email"), "Phone", shown("phone"))
+    long("Address", shown("address"))
     section("Work")
     pair("Employer", member.employer, "Workplace", member.workplace)
     pair("Branch", member.branch)
@@ -165,7 +176,8 @@ class MemberScreen(VaultAccess, Screen[None]):
         with TabbedContent(initial="tab-details", id="member-tabs"):
             with TabPane("Details", id="tab-details"):
                 with VerticalScroll(id="member-details-scroll"):
-                    yield Static(details_table(self.member), id="member-details")
+                    yield Static(details_table(self.member, self._masked()),
+                                 id="member-details")
             with TabPane("Cases", id="tab-cases"):
                 yield DataTable(id="member-cases", cursor_type="row", zebra_stripes=False)
                 yield Static("", id="member-cases-hint", classes="status-line", markup=False)
@@ -177,9 +189,18 @@ class MemberScreen(VaultAccess, Screen[None]):
                 yield DataTable(id="member-history", cursor_type="row")
         yield Footer()
 
+    @property
+    def privacy_subject(self) -> str:
+        """The member F7 reveals in privacy mode."""
+        return self.member.id
+
+    def _masked(self) -> bool:
+        return masks(self, self.member.id)
+
     def _title(self) -> Text:
         m = self.member
-        text = Text(clean(f"{m.family_name}, {m.preferred_name or m.given_name}"), style="bold")
+        name = f"{m.family_name}, {m.preferred_name or m.given_name}"
+        text = Text(mask_label(name) if self._masked() else clean(name), style="bold")
         text.append(Text(clean(f"  {m.membership_no}  {m.branch}")))
         if self.read_only:
             text.append("  (break-glass: read-only)", style="italic")
@@ -194,6 +215,7 @@ class MemberScreen(VaultAccess, Screen[None]):
         history = self.query_one("#member-history", DataTable)
         for label, width in (("When", 16), ("Who", 8), ("What", 16), ("Summary", 28)):
             history.add_column(label, width=width)
+        watch_privacy(self, lambda _: self._show_member(self.member))
         self._load()
 
     def on_screen_resume(self) -> None:
@@ -240,7 +262,7 @@ class MemberScreen(VaultAccess, Screen[None]):
 
     def _show_member(self, member: Member) -> None:
         self.member = member
-        self.query_one("#member-details", Static).update(details_table(member))
+        self.query_one("#member-details", Static).update(details_table(member, self._masked()))
         self.query_one("#member-title", Static).update(self._title())
 
     # ---- actions -------------------------------------------------------------------
@@ -270,6 +292,11 @@ class MemberScreen(VaultAccess, Screen[None]):
 
     def action_edit(self) -> None:
         from uwu_tui.screens.member_form import MemberFormScreen
+
+        if self._masked():
+            self.notify(f"Privacy mode: press {REVEAL_KEY} to reveal this member before editing.",
+                        severity="warning", markup=False)
+            return
 
         def saved(result: object) -> None:
             if isinstance(result, Member):
@@ -315,11 +342,16 @@ class MemberScreen(VaultAccess, Screen[None]):
                 self._load()
                 open_case(self, case.id, member_label=self._label())
 
-        self.app.push_screen(CaseFormScreen(self.member.id, self._label()), callback=created)
+        self.app.push_screen(CaseFormScreen(self.member.id, self._shown_label()),
+                             callback=created)
 
     def _label(self) -> str:
         m = self.member
         return f"{m.family_name}, {m.preferred_name or m.given_name}"
+
+    def _shown_label(self) -> str:
+        """The name for the dialogs opened from here: initials while masked."""
+        return mask_label(self._label()) if self._masked() else self._label()
 
     @on(DataTable.RowSelected, "#member-cases")
     def _case_chosen(self, event: DataTable.RowSelected) -> None:
@@ -345,10 +377,10 @@ class MemberScreen(VaultAccess, Screen[None]):
                 self.query_one(DisclosureTab).reload()
                 self._load()
 
-        self.app.push_screen(SarExportScreen(self.member.membership_no, self._label()),
+        self.app.push_screen(SarExportScreen(self.member.membership_no, self._shown_label()),
                              callback=exported)
 
     def action_erasure_request(self) -> None:
         from uwu_tui.screens.erasure_request import ErasureRequestScreen
 
-        self.app.push_screen(ErasureRequestScreen(self.member.id, self._label()))
+        self.app.push_screen(ErasureRequestScreen(self.member.id, self._shown_label()))

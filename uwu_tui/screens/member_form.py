@@ -10,6 +10,9 @@ a likely duplicate instead, or with None when cancelled.
 - An edit saves against the version read. If someone else saved first, `MergeConflictScreen`
   shows both versions of each differing field to choose from, then saves against the
   version now stored. Cancelling it keeps the typing and saves nothing.
+- In privacy mode the personal fields (names, date of birth, email, phone, address) are
+  covered, names by their initials, the rest by a placeholder, and cannot be edited until
+  revealed with F7 (audited for a saved member; the typing of a new one is not).
 """
 
 from __future__ import annotations
@@ -32,6 +35,9 @@ from uwu_tui.errors import ConflictError, ValidationError
 from uwu_tui.policy import validate
 from uwu_tui.session import DirectoryEntry, Member
 from uwu_tui.widgets.dates import uk_date
+from uwu_tui.widgets.privacy import (
+    PERSONAL_FIELDS, REVEAL_KEY, UNSAVED, mask_label, mask_value, masks, watch_privacy,
+)
 from uwu_tui.widgets.vault_thread import VaultAccess, one_line
 
 __all__ = ["FIELDS", "FieldSpec", "MemberFormScreen", "display_value"]
@@ -123,20 +129,36 @@ class MemberFormScreen(VaultAccess, Screen[Member | DirectoryEntry | None]):
 
     # ---- layout --------------------------------------------------------------------
 
-    def compose(self) -> ComposeResult:
+    @property
+    def privacy_subject(self) -> str:
+        """What F7 reveals in privacy mode: the member edited, or the new one's typing."""
+        return self.base.id if self.base is not None else UNSAVED
+
+    def _masked(self) -> bool:
+        return masks(self, self.privacy_subject)
+
+    def _hint(self) -> Text:
         hint = Text()
         if self.base is not None:
-            hint.append(clean(f"{self.base.family_name}, {self.base.given_name} "
-                              f"({self.base.membership_no}).  "), style="bold")
+            name = f"{self.base.family_name}, {self.base.given_name}"
+            hint.append(mask_label(name) if self._masked() else clean(name), style="bold")
+            hint.append(clean(f" ({self.base.membership_no}).  "), style="bold")
         hint.append("* required.  Dates as 25/11/1980.  Ctrl+S saves.")
+        return hint
+
+    def compose(self) -> ComposeResult:
         yield Header()
-        yield Static(hint, classes="form-hint", markup=False)
+        yield Static(self._hint(), id="member-form-hint", classes="form-hint", markup=False)
         with VerticalScroll(id="member-form"):
             for spec in FIELDS:
                 label = spec.label + (" *" if spec.required else "")
                 with Horizontal(classes="form-row", id=f"row-{spec.name}"):
                     yield Label(label, classes="form-label", markup=False)
                     yield self._field_widget(spec)
+                    if spec.name in PERSONAL_FIELDS:  # what privacy mode shows instead
+                        cover = Static("", id=f"masked-{spec.name}", markup=False)
+                        cover.display = False
+                        yield cover
                 yield Static("", id=f"err-{spec.name}", classes="field-error", markup=False)
         yield Static("", id="form-status", classes="status-line", markup=False)
         yield Footer()
@@ -158,6 +180,23 @@ class MemberFormScreen(VaultAccess, Screen[Member | DirectoryEntry | None]):
     def on_mount(self) -> None:
         self._initial = self.values()
         self.query_one(f"#f-{FIELDS[0].name}").focus()
+        watch_privacy(self, lambda _: self._apply_privacy())
+
+    def _apply_privacy(self) -> None:
+        """Cover the personal fields (privacy mode, not revealed), or show them again."""
+        masked = self._masked()
+        values = self.values()
+        for name in PERSONAL_FIELDS:
+            field = self.query_one(f"#f-{name}")
+            if masked and self.focused is field:
+                self.query_one(f"#f-{FIELDS[0].name}").focus()
+            field.display = not masked
+            cover = self.query_one(f"#masked-{name}", Static)
+            cover.display = masked
+            if masked:
+                shown = mask_value(name, values[name]) or "—"
+                cover.update(Text(f"{shown}  ({REVEAL_KEY} reveals)", style="dim"))
+        self.query_one("#member-form-hint", Static).update(self._hint())
 
     # ---- values --------------------------------------------------------------------
 

@@ -4,8 +4,8 @@ Each keystroke starts an exclusive worker tagged with a query counter; a result 
 tag is not the latest is dropped, so a slow answer to an old query never replaces the
 answer to the new one. With no query the directory is listed in name order, one keyset
 page (`Session.member_page`) at a time as the list nears its end. Only directory fields
-(name, number, branch) are shown; opening a member goes through need-to-know
-(`open_record.open_member`).
+(name, number, branch) are shown, names as initials in privacy mode; opening a member
+goes through need-to-know (`open_record.open_member`).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from textual.widgets import Footer, Header, Input, Static
 from uwu_tui.session import DirectoryEntry, Member
 from uwu_tui.screens.open_record import open_member
 from uwu_tui.widgets.member_list import MemberList
+from uwu_tui.widgets.privacy import shown_label
 from uwu_tui.widgets.vault_thread import VaultAccess, one_line
 
 __all__ = ["MembersScreen"]
@@ -199,11 +200,14 @@ class MembersScreen(VaultAccess, Screen[None]):
     def _submitted(self) -> None:
         entry = self.query_one(MemberList).highlighted
         if entry is not None:
-            open_member(self, entry.id, entry.display_name)
+            self._open(entry)
 
     @on(MemberList.Chosen)
     def _chosen(self, message: MemberList.Chosen) -> None:
-        open_member(self, message.entry.id, message.entry.display_name)
+        self._open(message.entry)
+
+    def _open(self, entry: DirectoryEntry) -> None:
+        open_member(self, entry.id, shown_label(self, entry.id, entry.display_name))
 
     # ---- actions ---------------------------------------------------------------------
 
@@ -228,4 +232,4 @@ class MembersScreen(VaultAccess, Screen[None]):
             self._start_query(self.query_one("#member-search", Input).value)
             self.app.push_screen(MemberScreen(result))
         elif isinstance(result, DirectoryEntry):
-            open_member(self, result.id, result.display_name)
+            self._open(result)

@@ -2,7 +2,8 @@
 
 Search runs as you type (an exclusive worker per keystroke, stale answers dropped by
 a query counter, as on the members screen). The Session filters hits by the same
-need-to-know rules as opening the case. Enter opens the case at the entry found.
+need-to-know rules as opening the case. Enter opens the case at the entry found. In
+privacy mode the snippets are hidden entirely (the heading lines stay).
 """
 
 from __future__ import annotations
@@ -21,12 +22,13 @@ from uwu_tui.display import clean
 from uwu_tui.session import NoteHit
 from uwu_tui.screens.open_record import open_case
 from uwu_tui.widgets.dates import uk_datetime
+from uwu_tui.widgets.privacy import MASK, masks, watch_privacy
 from uwu_tui.widgets.vault_thread import VaultAccess, one_line
 
 __all__ = ["NoteSearchScreen", "hit_prompt"]
 
 
-def hit_prompt(hit: NoteHit) -> Text:
+def hit_prompt(hit: NoteHit, masked: bool = False) -> Text:
     entry = hit.entry
     text = Text()
     text.append(uk_datetime(entry.occurred_at), style="bold")
@@ -37,7 +39,8 @@ def hit_prompt(hit: NoteHit) -> Text:
     if entry.amended_by:
         text.append("  [amended]", style="bold")
     text.append("\n")
-    text.append(clean(hit.snippet))
+    text.append(f"{MASK}: privacy mode" if masked else clean(hit.snippet),
+                style="dim" if masked else "")
     return text
 
 
@@ -83,6 +86,7 @@ class NoteSearchScreen(VaultAccess, Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#note-query", Input).focus()
+        watch_privacy(self, lambda _: self._show_hits())
 
     @on(Input.Changed, "#note-query")
     def _changed(self, event: Input.Changed) -> None:
@@ -108,11 +112,9 @@ class NoteSearchScreen(VaultAccess, Screen[None]):
         if message.seq != self._seq:
             return  # an older query's answer
         self.hits = message.hits
-        options = self.query_one("#note-hits", OptionList)
-        options.clear_options()
-        options.add_options([Option(hit_prompt(hit), id=hit.entry.id) for hit in message.hits])
+        self._show_hits()
         if message.hits:
-            options.highlighted = 0
+            self.query_one("#note-hits", OptionList).highlighted = 0
         count = len(message.hits)
         if not self.query_one("#note-query", Input).value.strip():
             self._status("Type words to search the case entries you may see.")
@@ -122,6 +124,15 @@ class NoteSearchScreen(VaultAccess, Screen[None]):
             more = " (the best; type more to narrow)" if count >= self.LIMIT else ""
             self._status(f"{count} {'entry' if count == 1 else 'entries'}{more}. "
                          "Enter opens the case at the entry.")
+
+    def _show_hits(self) -> None:
+        options = self.query_one("#note-hits", OptionList)
+        highlighted = options.highlighted
+        options.clear_options()
+        options.add_options([Option(hit_prompt(hit, masks(self, None)), id=hit.entry.id)
+                             for hit in self.hits])
+        if highlighted is not None and highlighted < len(self.hits):
+            options.highlighted = highlighted
 
     @on(SearchFailed)
     def _failed(self, message: SearchFailed) -> None:

@@ -6,7 +6,8 @@ cases whose details were not verified in `verify_months`. Enter on a case or an 
 opens the case; on a member, opens the member (need-to-know applies as everywhere).
 
 Put it in a screen and call `reload()` when the screen resumes; it posts `Loaded`
-with the summary (for the inbox count, say) each time.
+with the summary (for the inbox count, say) each time. An overdue case says "overdue";
+in privacy mode member names show as initials.
 """
 
 from __future__ import annotations
@@ -20,14 +21,19 @@ from textual.widgets.option_list import Option
 from uwu_tui.display import clean
 from uwu_tui.session import Case, DirectoryEntry, HomeSummary
 from uwu_tui.widgets.dates import uk_date
+from uwu_tui.widgets.privacy import shown_label, watch_privacy
 from uwu_tui.widgets.vault_thread import VaultAccess, one_line
 
 __all__ = ["HomeCasework"]
 
 
-def _case_line(case: Case, name: str, when: str, *, style: str = "") -> Text:
+def _case_line(case: Case, name: str, when: str, *, overdue: bool = False) -> Text:
     text = Text()
-    text.append(f"{when:<10}  ", style=style)
+    if overdue:  # a word as well as reverse video: not conveyed by style alone
+        text.append(f"{when:<10}", style="bold reverse")
+        text.append(" overdue  ", style="bold")
+    else:
+        text.append(f"{when:<10}  ")
     text.append(clean(case.case_type).capitalize(), style="bold")
     text.append(f": {clean(case.title)}")
     if name:
@@ -56,9 +62,16 @@ class HomeCasework(VaultAccess, OptionList):
         self.verify_months = verify_months
         self.summary: HomeSummary | None = None
         self._names: dict[str, str] = {}
+        self._last: HomeCasework.Loaded | None = None
 
     def on_mount(self) -> None:
+        watch_privacy(self, lambda _: self._loaded(self._last) if self._last else None)
         self.reload()
+
+    def _shown_name(self, member_id: str, key: str) -> str:
+        """The name stored under `key` as it may be shown now (initials in privacy mode)."""
+        name = self._names.get(key, "")
+        return shown_label(self, member_id, name) if name else ""
 
     @work(exclusive=True, group="home-casework", exit_on_error=False)
     async def reload(self) -> None:
@@ -73,6 +86,7 @@ class HomeCasework(VaultAccess, OptionList):
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
+        self._last = message
         summary = self.summary = message.summary
         self._names = {case.id: clean(entry.display_name) if entry else ""
                        for case, entry in summary.my_cases}
@@ -89,8 +103,8 @@ class HomeCasework(VaultAccess, OptionList):
         for case, entry in summary.my_cases:
             due = case.next_action_due
             overdue = bool(due and due < today)
-            options.append(Option(_case_line(case, self._names[case.id], uk_date(due) or "—",
-                                             style="bold reverse" if overdue else ""),
+            name = self._shown_name(case.member_id, case.id)
+            options.append(Option(_case_line(case, name, uk_date(due) or "—", overdue=overdue),
                                   id=f"case:{case.id}"))
         heading("Overdue plan actions", len(summary.overdue))
         for action, case in summary.overdue:
@@ -102,8 +116,8 @@ class HomeCasework(VaultAccess, OptionList):
         heading(f"No entry for {self.stale_days} days", len(summary.stale))
         for case in summary.stale:
             last = uk_date(case.last_entry_at) or "no entry"
-            options.append(Option(_case_line(case, self._names.get(case.id, ""), last),
-                                  id=f"stale:{case.id}"))
+            name = self._shown_name(case.member_id, case.id)
+            options.append(Option(_case_line(case, name, last), id=f"stale:{case.id}"))
         heading(f"Details not verified in {self.verify_months} months",
                 len(summary.unverified))
         for entry in summary.unverified:
@@ -117,9 +131,8 @@ class HomeCasework(VaultAccess, OptionList):
         elif first is not None:
             self.highlighted = first
 
-    @staticmethod
-    def _member_line(entry: DirectoryEntry) -> Text:
-        text = Text(clean(entry.display_name), style="bold")
+    def _member_line(self, entry: DirectoryEntry) -> Text:
+        text = Text(shown_label(self, entry.id, entry.display_name), style="bold")
         text.append(f"  {clean(entry.membership_no)}  {clean(entry.branch)}")
         return text
 
@@ -139,4 +152,4 @@ class HomeCasework(VaultAccess, OptionList):
             case_id = rest.rpartition(":")[2]
             open_case(self.screen, case_id, member_label=self._names.get(case_id, ""))
         elif kind == "member":
-            open_member(self.screen, rest, self._names.get(rest, ""))
+            open_member(self.screen, rest, self._shown_name(rest, rest))

@@ -6,7 +6,8 @@ grow with the number of rows loaded. Rows arrive a keyset page at a time: when
 the cursor or the viewport comes within `PREFETCH` rows of the end and the
 owner said more exist, the list posts `NeedMore` once; the owner answers with
 `add_rows`. (The built-in DataTable and OptionList keep a widget-side object
-per row and cannot fetch lazily; see benchmarks/tui_member_list.py.)
+per row and cannot fetch lazily; see benchmarks/tui_member_list.py.) In privacy
+mode names show as initials (`uwu_tui.widgets.privacy`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from textual.strip import Strip
 
 from uwu_tui.display import clean
 from uwu_tui.session import DirectoryEntry
+from uwu_tui.widgets.privacy import mask_label, privacy_of, watch_privacy
 
 __all__ = ["MemberList", "columns"]
 
@@ -170,12 +172,18 @@ class MemberList(ScrollView, can_focus=True):
             elif index == self.cursor:
                 style = base + self.get_component_rich_style("member-list--cursor-blurred")
             entry = self._rows[index]
-            line = row_text((entry.display_name, entry.membership_no, entry.branch), width).plain
+            name = entry.display_name
+            if privacy_of(self.app).masks(entry.id):
+                name = mask_label(name)
+            line = row_text((name, entry.membership_no, entry.branch), width).plain
             return Strip([Segment(line, style)]).adjust_cell_length(width, style)
         if index == len(self._rows) and self._has_more:
             style = base + self.get_component_rich_style("member-list--more")
             return Strip([Segment("Loading more…".ljust(width), style)], width)
         return Strip.blank(width, base)
+
+    def on_mount(self) -> None:
+        watch_privacy(self, lambda _: self.refresh())
 
     def on_focus(self) -> None:
         self.refresh()

@@ -5,6 +5,9 @@ plain text: control characters removed, never markup). Corrections are entries o
 their own: an amendment says so and gives its reason; the entry it corrects stays
 in the timeline, marked "amended", its text still readable.
 
+With `masked` (privacy mode) the bodies and reasons are replaced by a placeholder; the
+heading line (when, kind, channel, author) stays.
+
 Pages arrive from the owner: when the highlight nears the last loaded entry and
 more exist, the timeline posts `NeedMore` once and the owner calls `add_entries`.
 """
@@ -22,14 +25,16 @@ from textual.widgets.option_list import Option
 from uwu_tui.display import clean, clean_multiline
 from uwu_tui.session import Entry
 from uwu_tui.widgets.dates import uk_datetime
+from uwu_tui.widgets.privacy import MASK, REVEAL_KEY
 
 __all__ = ["Timeline", "entry_prompt"]
 
 MORE_ID = "timeline-more"
 
 
-def entry_prompt(entry: Entry, names: dict[str, str] | None = None) -> Text:
-    """The text of one entry in the timeline."""
+def entry_prompt(entry: Entry, names: dict[str, str] | None = None,
+                 masked: bool = False) -> Text:
+    """The text of one entry in the timeline (`masked`: its texts hidden)."""
     names = names or {}
     head = Text()
     head.append(uk_datetime(entry.occurred_at), style="bold")
@@ -44,9 +49,10 @@ def entry_prompt(entry: Entry, names: dict[str, str] | None = None) -> Text:
         head.append("  [amendment]", style="bold")
     lines = [head]
     if entry.amends:
-        lines.append(Text(f"Corrects an earlier entry. Reason: {clean(entry.amend_reason)}",
-                          style="italic"))
-    body = Text(clean_multiline(entry.body), style="dim" if entry.amended_by else "")
+        reason = MASK if masked else clean(entry.amend_reason)
+        lines.append(Text(f"Corrects an earlier entry. Reason: {reason}", style="italic"))
+    body = Text(f"{MASK}: {REVEAL_KEY} reveals" if masked else clean_multiline(entry.body),
+                style="dim" if entry.amended_by or masked else "")
     lines.append(body)
     if entry.amended_by:
         lines.append(Text("Original text kept above as recorded; see the amendment.",
@@ -73,6 +79,7 @@ class Timeline(OptionList):
         self.entries: list[Entry] = []
         self.names: dict[str, str] = {}
         self.has_more = False
+        self.masked = False
         self._asked = False
 
     def set_entries(self, entries: Sequence[Entry], *, has_more: bool) -> None:
@@ -94,7 +101,7 @@ class Timeline(OptionList):
         for entry in fresh:
             if options or self.entries[:-len(fresh)]:
                 options.append(None)  # a divider between entries
-            options.append(Option(entry_prompt(entry, self.names), id=entry.id))
+            options.append(Option(entry_prompt(entry, self.names, self.masked), id=entry.id))
         self.add_options(options)
         self.has_more = has_more
         if has_more:
@@ -103,6 +110,14 @@ class Timeline(OptionList):
         self._asked = False
         if highlighted is not None:
             self.highlighted = highlighted
+
+    def set_masked(self, masked: bool) -> None:
+        """Show the entries' texts, or hide them (privacy mode), in place."""
+        if masked == self.masked:
+            return
+        self.masked = masked
+        for entry in self.entries:
+            self.replace_option_prompt(entry.id, entry_prompt(entry, self.names, masked))
 
     @property
     def current(self) -> Entry | None:
