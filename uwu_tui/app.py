@@ -39,6 +39,7 @@ from uwu_tui.session import Session, utc_now
 from uwu_tui.widgets.commands import ScreenActionsProvider
 from uwu_tui.widgets.inbox_watch import InboxCount, InboxWatch
 from uwu_tui.widgets.keys import screen_keys
+from uwu_tui.widgets.privacy import PRIVACY_BINDINGS, PrivacyAppMixin, privacy_of, watch_privacy
 from uwu_tui.widgets.safe_app import SafeAppMixin
 from uwu_tui.widgets.vault_thread import VaultThread, one_line
 
@@ -57,7 +58,7 @@ def vault_exists(path: Path) -> bool:
     return Session.vault_exists(path)
 
 
-class UwuApp(SafeAppMixin, App[None]):
+class UwuApp(PrivacyAppMixin, SafeAppMixin, App[None]):
     TITLE = "uwu"
     CSS_PATH = "app.tcss"
     COMMANDS = {ScreenActionsProvider}
@@ -71,6 +72,7 @@ class UwuApp(SafeAppMixin, App[None]):
                 tooltip="Every key of this screen."),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True,
                 tooltip="Sign out and quit."),
+        *PRIVACY_BINDINGS,  # F5 privacy mode, F6 hide now, F7 reveal one record
     ]
 
     #: Unacknowledged inbox items of the signed-in user (set by `InboxWatch`; watched by
@@ -111,6 +113,7 @@ class UwuApp(SafeAppMixin, App[None]):
             self.push_screen(UnlockScreen(default_username(self.username)))
         else:
             self.push_screen(SetupScreen(self.username or ""))
+        watch_privacy(self, lambda _: self.show_identity())
 
     async def _show_fresh(self, screen: Screen, callback: Callable | None = None) -> None:
         """Replace the whole stack (above Textual's default screen) with `screen`."""
@@ -153,7 +156,8 @@ class UwuApp(SafeAppMixin, App[None]):
             return
         badge = self.inbox_count.badge()
         self.sub_title = (f"{clean(user.username)} · {clean(user.role)}"
-                          + (f" · inbox {badge}" if badge else ""))
+                          + (f" · inbox {badge}" if badge else "")
+                          + (" · privacy" if privacy_of(self).active else ""))
 
     def watch_inbox_count(self) -> None:
         self.show_identity()

@@ -19,7 +19,6 @@ from test_app_support import (  # cheap_kdf: autouse, see test_app_support
 from tests.conftest import OFFICER, OFFICER_PASS
 from textual.widgets import DataTable
 
-import uwu_tui.app
 from uwu_tui.app import UwuApp
 from uwu_tui.config import Settings
 from uwu_tui.screens.help import HelpScreen
@@ -30,17 +29,12 @@ from uwu_tui.screens.member import MemberScreen
 from uwu_tui.screens.members import MembersScreen
 from uwu_tui.session import Session
 from uwu_tui.widgets.member_list import MemberList
-from uwu_tui.widgets.privacy import PRIVACY_BINDINGS, PrivacyAppMixin, privacy_of
+from uwu_tui.widgets.privacy import PrivacyAppMixin, privacy_of
 
 
-class PrivacyUwuApp(PrivacyAppMixin, UwuApp):
-    CSS_PATH = str(Path(uwu_tui.app.__file__).with_name("app.tcss"))  # not beside this file
-    BINDINGS = [*UwuApp.BINDINGS, *PRIVACY_BINDINGS]
-
-
-def make(vault: Path, **settings: object) -> PrivacyUwuApp:
-    return PrivacyUwuApp(Settings(vault=vault, idle_lock_minutes=60.0, **settings), vault,
-                         OFFICER)
+def make(vault: Path, **settings: object) -> UwuApp:
+    assert issubclass(UwuApp, PrivacyAppMixin)  # the real app carries privacy mode
+    return UwuApp(Settings(vault=vault, idle_lock_minutes=60.0, **settings), vault, OFFICER)
 
 
 def assert_masked(text: str) -> None:
