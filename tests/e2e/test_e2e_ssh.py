@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
 import signal
 import stat
@@ -138,9 +139,31 @@ def watched() -> Iterator[Watched]:
     panes.close()
 
 
-def connect(server: SSHServer, watched: Watched, home: Path, user: str) -> Terminal:
-    term = Terminal(home, terminal_env(home))
-    term.start(server.client_argv(user))
+class SSHTerminal(Terminal):
+    """A pane running the ssh client; its exit status goes to a file when it ends.
+
+    (tmux 3.3 can mark a pane dead and then never fill in #{pane_dead_status}, so the
+    status is not read from tmux.)
+    """
+
+    def start_client(self, argv: list[str], status_file: Path) -> None:
+        self.status_file = status_file
+        command = f"{shlex.join(argv)}; echo $? > {shlex.quote(str(status_file))}"
+        self.start(["sh", "-c", command])
+
+    def client_exit_code(self, timeout: float = 30) -> int:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            text = self.status_file.read_text() if self.status_file.exists() else ""
+            if text.endswith("\n"):
+                return int(text)
+            time.sleep(0.1)
+        raise AssertionError(f"the ssh client did not exit within {timeout}s:\n{self.screen()}")
+
+
+def connect(server: SSHServer, watched: Watched, home: Path, user: str) -> SSHTerminal:
+    term = SSHTerminal(home, terminal_env(home))
+    term.start_client(server.client_argv(user), server.dir / f"client-{user}.status")
     watched.terminals[user] = term
     return term
 
@@ -232,22 +255,6 @@ def open_entry_editor(terms: dict[str, Terminal]) -> None:
     each(terms, "Tab")  # forward to the entry's text
 
 
-def exit_code(term: Terminal, timeout: float = 30) -> int:
-    """The pane's exit status. tmux marks a pane dead when its terminal closes, a moment
-    before it reaps the process: until then the status is empty, so wait for it."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        out = term._tmux("display-message", "-p", "-t", term.session,
-                         "#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}").stdout.strip()
-        dead, status, sig = (out.split(":") + ["", ""])[:3]
-        if dead == "1" and status:
-            return int(status)
-        if dead == "1" and sig:
-            return 128 + int(sig)
-        time.sleep(0.1)
-    raise AssertionError(f"the ssh client did not exit within {timeout}s:\n{term.screen()}")
-
-
 def vault_files(vault: Path) -> dict[str, int]:
     return {p.name: stat.S_IMODE(p.stat().st_mode) for p in vault.parent.iterdir()}
 
@@ -304,7 +311,7 @@ def test_two_caseworkers_over_ssh_save_at_the_same_time(
 
     each(terms, "C-q")
     for term in terms.values():
-        assert exit_code(term) == 0, term.screen()
+        assert term.client_exit_code() == 0, term.screen()
     wait_exited(servers)
     assert not watched.problems(), "\n".join(watched.problems())
 
