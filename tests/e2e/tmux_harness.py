@@ -33,7 +33,11 @@ class Terminal:
                               text=True, check=check, env=self.env, timeout=30)
 
     def start(self, argv: list[str]) -> None:
-        command = " ".join(shlex.quote(part) for part in argv)
+        # The shell records the exit status itself: tmux 3.3 sometimes never reaps the
+        # finished child, and then its pane_dead_status never fills in.
+        self.status_file = Path(self.socket + ".status")
+        command = (" ".join(shlex.quote(part) for part in argv)
+                   + f"; echo $? > {shlex.quote(str(self.status_file))}")
         # Keep the pane after exit so the last screen and exit status can be read.
         self._tmux("-f", "/dev/null", "new-session", "-d", "-s", self.session,
                    "-x", str(self.width), "-y", str(self.height), "-c", str(REPO), command)
@@ -82,24 +86,16 @@ class Terminal:
             time.sleep(0.1)
         raise AssertionError(f"{needle!r} still on screen after {timeout}s:\n{text}")
 
-    def dead(self) -> bool:
-        result = self._tmux("display-message", "-p", "-t", self.session, "#{pane_dead}",
-                            check=False)
-        return result.stdout.strip() == "1"
-
     def exit_status(self, timeout: float = 20.0) -> int:
+        """The program's exit status, as the wrapping shell recorded it."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.dead():
-                out = self._tmux("display-message", "-p", "-t", self.session,
-                                 "#{pane_dead_status}|#{pane_dead_signal}").stdout.strip()
-                status, _, signal = out.partition("|")
-                if status:
-                    return int(status)
-                if signal:
-                    return 128 + int(signal)  # as a shell reports death by a signal
-                time.sleep(0.1)  # tmux has not filled in the status yet
-                continue
+            try:
+                text = self.status_file.read_text().strip()
+            except OSError:
+                text = ""
+            if text:
+                return int(text)
             time.sleep(0.1)
         raise AssertionError(f"the program did not exit within {timeout}s:\n{self.screen()}")
 
