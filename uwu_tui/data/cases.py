@@ -261,7 +261,7 @@ def set_plan_action_done(conn: db.Connection, action_id: str, expected_version: 
 
 def overdue_actions(conn: db.Connection, username: str, today: str) -> list[tuple[PlanAction, Case]]:
     """Open plan actions past due that this user owns or that sit on their cases."""
-    sql = (f"SELECT p.id, p.case_id, p.description, p.owner, p.due, p.done_at, p.created_at,"
+    sql = ("SELECT p.id, p.case_id, p.description, p.owner, p.due, p.done_at, p.created_at,"
            " p.updated_at, p.version FROM plan_action AS p JOIN casefile AS c ON c.id = p.case_id"
            " WHERE p.done_at IS NULL AND p.due < ? AND c.status <> 'closed'"
            " AND (p.owner = ? OR c.assigned_to = ?) ORDER BY p.due")

@@ -147,8 +147,8 @@ def _select(conn: db.Connection, table: str, member_map: bool,
         expr = (replace or {}).get(name, f"p.{name}")
         gone = {"member_id": _PURGED_MEMBER, "case_id": _PURGED_CASE}.get(name)
         if name == "member_id" and member_map:
-            expr = (f"coalesce((SELECT office_id FROM temp.merge_map"
-                    f" WHERE pack_id = p.member_id), p.member_id)")
+            expr = ("coalesce((SELECT office_id FROM temp.merge_map"
+                    " WHERE pack_id = p.member_id), p.member_id)")
         if gone and notnull:
             where += f" AND NOT ({gone})"
         elif gone:

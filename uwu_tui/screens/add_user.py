@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Select, Static
+from textual.widgets import Button, Footer, Input, Select
 
 from uwu_tui.policy.roles import CASEWORKER, ROLES
 from uwu_tui.screens.setup import form_problems
