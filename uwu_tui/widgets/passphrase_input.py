@@ -27,7 +27,7 @@ class PassphraseInput(Input):
     cannot be switched off later) and ``suggester`` is always ``None``.
     """
 
-    ALLOW_SELECT = False
+    ALLOW_SELECT: bool = False
     """Exclude this widget from app-level (mouse) text selection."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -19,7 +19,7 @@ What it changes (against Textual 8.2's private API in ``textual/app.py``):
 * ``App.copy_to_clipboard`` (used by Input/TextArea copy and cut and by
   ``Screen.action_copy_text``) does nothing unless `clipboard_allowed`
   is true: no OSC 52 to the terminal and no ``app.clipboard`` copy.
-* ``ALLOW_SELECT = False`` disables app-wide mouse text selection.
+* ``ALLOW_SELECT`` off: no app-wide mouse text selection.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ __all__ = ["SafeAppMixin"]
 class SafeAppMixin(_Base):
     """Mixin for `textual.app.App` subclasses; must come before `App`."""
 
-    ALLOW_SELECT = False
+    ALLOW_SELECT: bool = False
     """No app-wide text selection (Input fields keep their own selection)."""
 
     clipboard_allowed: bool = False
