@@ -22,80 +22,13 @@ from tests.conftest import CASEWORKER, CASEWORKER_INITIAL, CASEWORKER_NAME, FIXE
 from uwu_tui.data import keyslots
 from uwu_tui.errors import PermissionDenied, ValidationError
 from uwu_tui.session import Session
+from tests.unit.staff_fixtures import (  # noqa: F401 (fixtures)
+    PASSES, Clock, People, clock, memoised_argon2, people, template,
+)
 
-PASSES = {OFFICER: OFFICER_PASS, CASEWORKER: "maple harbour chooses quietly"}
 EVIL_NAME = "<script>alert(1)</script>"
 
 
-class Clock:
-    def __init__(self, now: datetime = FIXED_NOW) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
-
-
-class People:
-    def __init__(self, path: Path, clock: Clock) -> None:
-        self.path, self.clock, self._open = path, clock, {}
-
-    def __getitem__(self, username: str) -> Session:
-        if username not in self._open:
-            self._open[username] = Session.open(self.path, username, PASSES[username],
-                                                clock=self.clock)
-        return self._open[username]
-
-    alice = property(lambda self: self[OFFICER])
-    bob = property(lambda self: self[CASEWORKER])
-
-    def close(self) -> None:
-        for session in self._open.values():
-            session.close()
-
-
-@pytest.fixture(scope="module", autouse=True)
-def memoised_argon2():
-    real = keyslots.derive_kek
-    cache: dict[tuple[str, str], bytes] = {}
-
-    def derive(passphrase: str, kdf: dict) -> bytes:
-        key = (passphrase, json.dumps(kdf, sort_keys=True))
-        if key not in cache:
-            cache[key] = real(passphrase, kdf)
-        return cache[key]
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(keyslots, "derive_kek", derive)
-        yield
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("sar-template") / "vault" / "vault.db"
-    Session.create(path, OFFICER, OFFICER_NAME, OFFICER_PASS).close()
-    admin = Session.open(path, OFFICER, OFFICER_PASS)
-    admin.add_user(CASEWORKER, CASEWORKER_NAME, "caseworker", CASEWORKER_INITIAL)
-    admin.close()
-    first = Session.open(path, CASEWORKER, CASEWORKER_INITIAL)
-    first.change_passphrase(CASEWORKER_INITIAL, PASSES[CASEWORKER])
-    first.close()
-    return path
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def people(template: Path, tmp_path: Path, clock: Clock):
-    shutil.copytree(template.parent, tmp_path / "vault")
-    crowd = People(tmp_path / "vault" / template.name, clock)
-    yield crowd
-    crowd.close()
 
 
 class Record:
