@@ -13,7 +13,12 @@
 Each slot seals the 256-bit data key with AES-256-GCM under a key derived from the
 user's passphrase by Argon2id; the associated data binds vault id, slot id, username
 and the KDF parameters, so a slot cannot be moved to another user or vault, nor its
-parameters lowered. The key check value tells a wrong passphrase (the seal does not
+parameters lowered. Since migration 006 the sealed plaintext is the data key followed
+by the user's own Ed25519 signing key (32-byte seed) for the audit chain: 64 bytes
+where an older slot holds 32. GCM authenticates the length too, so a signing key can
+be neither stripped from a slot nor swapped into it without the passphrase. A slot
+without one (older files, and accounts an officer just added) gets one at that
+user's next sign-in, made in their own process (`with_signing_key`). The key check value tells a wrong passphrase (the seal does not
 open) from a damaged file (it opens, but the check value or MAC is wrong). A disabled
 user keeps a tombstone with no sealed key, so the message can say so.
 """
@@ -35,6 +40,8 @@ from uwu_tui.errors import DisabledUser, KeyFileError, UnknownUser, WrongPassphr
 
 FORMAT = "uwu-keys/1"
 KEY_BYTES = 32
+#: An Ed25519 private key is a 32-byte seed.
+SIGNING_KEY_BYTES = 32
 
 #: RFC 9106 second recommended option: the floor for every slot.
 ARGON2_FLOOR = {"m": 64 * 1024, "t": 3, "p": 4}
@@ -101,6 +108,70 @@ class DataKey:
         return "<DataKey wiped>" if self.wiped else "<DataKey>"
 
 
+def signing_key_id(public: bytes) -> str:
+    """A short, stable name for an Ed25519 public key (SHA-256, 16 hex digits)."""
+    return hashlib.sha256(b"uwu-tui signing key " + public).hexdigest()[:16]
+
+
+class SigningKey:
+    """One user's Ed25519 audit signing key, its seed in a buffer wiped on `wipe()`.
+
+    It lives sealed in that user's slot only; the vault holds the public half. The
+    same caveat as DataKey: OpenSSL keeps its own copy while the key object lives,
+    and that object is dropped on wipe.
+    """
+
+    __slots__ = ("_buffer", "_private")
+
+    def __init__(self, seed: bytes) -> None:
+        if len(seed) != SIGNING_KEY_BYTES:
+            raise ValueError("an Ed25519 signing key is 32 bytes")
+        self._buffer = bytearray(seed)
+        self._private: Any = None
+
+    @classmethod
+    def generate(cls) -> SigningKey:
+        return cls(secrets.token_bytes(SIGNING_KEY_BYTES))
+
+    @property
+    def wiped(self) -> bool:
+        return not any(self._buffer)
+
+    def raw(self) -> bytes:
+        if self.wiped:
+            raise ValueError("the signing key has been wiped")
+        return bytes(self._buffer)
+
+    def _key(self) -> Any:
+        if self._private is None:
+            from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+            self._private = Ed25519PrivateKey.from_private_bytes(self.raw())
+        return self._private
+
+    def public_bytes(self) -> bytes:
+        from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+        return self._key().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+    @property
+    def key_id(self) -> str:
+        return signing_key_id(self.public_bytes())
+
+    def sign(self, message: bytes) -> bytes:
+        if self.wiped:
+            raise ValueError("the signing key has been wiped")
+        return self._key().sign(message)
+
+    def wipe(self) -> None:
+        for index in range(len(self._buffer)):
+            self._buffer[index] = 0
+        self._private = None
+
+    def __repr__(self) -> str:  # never show key bytes
+        return "<SigningKey wiped>" if self.wiped else "<SigningKey>"
+
+
 def derive_kek(passphrase: str, kdf: dict[str, Any]) -> bytes:
     from argon2.low_level import Type, hash_secret_raw
 
@@ -137,6 +208,12 @@ class Slot:
     def active(self) -> bool:
         return self.disabled_at is None and self.sealed is not None
 
+    @property
+    def has_signing_key(self) -> bool:
+        """Whether the sealed plaintext holds a signing key after the data key (from the
+        ciphertext's length: 32 + 32 bytes and the 16-byte tag; GCM authenticates it)."""
+        return self.active and len(_unb64(self.sealed)) == KEY_BYTES + SIGNING_KEY_BYTES + 16
+
     def as_json(self) -> dict[str, Any]:
         if not self.active:
             return {
@@ -169,14 +246,17 @@ def seal_slot(
     *,
     must_change: bool = False,
     kdf_params: dict[str, int] | None = None,
+    signing_key: SigningKey | None = None,
 ) -> Slot:
+    """A new slot sealing the data key (and, when given, the user's signing key)."""
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
     kdf = new_kdf(kdf_params)
     slot_id = secrets.token_hex(8)
     nonce = secrets.token_bytes(12)
     kek = derive_kek(passphrase, kdf)
-    sealed = AESGCM(kek).encrypt(nonce, key.raw(), _aad(vault_id, slot_id, username, kdf))
+    plaintext = key.raw() + (signing_key.raw() if signing_key is not None else b"")
+    sealed = AESGCM(kek).encrypt(nonce, plaintext, _aad(vault_id, slot_id, username, kdf))
     return Slot(
         slot_id=slot_id,
         username=username,
@@ -298,6 +378,13 @@ class KeyFile:
         Raises UnknownUser, DisabledUser or WrongPassphrase; KeyFileError where the
         slot opens but the file fails its check value or MAC (damaged or edited).
         """
+        key, signing = self.unseal_keys(username, passphrase)
+        if signing is not None:
+            signing.wipe()
+        return key
+
+    def unseal_keys(self, username: str, passphrase: str) -> tuple[DataKey, SigningKey | None]:
+        """The data key and this user's signing key (None in a slot that has none yet)."""
         from cryptography.exceptions import InvalidTag
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -325,7 +412,10 @@ class KeyFile:
             )
         except InvalidTag:
             raise WrongPassphrase(f"Wrong passphrase for '{username}'.") from None
-        key = DataKey(raw)
+        if len(raw) not in (KEY_BYTES, KEY_BYTES + SIGNING_KEY_BYTES):
+            raise KeyFileError("The keyslot file is damaged: a slot holds a key of the wrong size.")
+        key = DataKey(raw[:KEY_BYTES])
+        signing = SigningKey(raw[KEY_BYTES:]) if len(raw) > KEY_BYTES else None
         if not hmac.compare_digest(key.check_value(), self.kcv):
             key.wipe()
             raise KeyFileError(
@@ -334,7 +424,7 @@ class KeyFile:
         if not hmac.compare_digest(self.compute_mac(key), self.mac):
             key.wipe()
             raise KeyFileError("The keyslot file was edited outside uwu (its MAC does not match).")
-        return key
+        return key, signing
 
     # ---- writing -------------------------------------------------------------
 
@@ -367,6 +457,24 @@ class KeyFile:
         with file_lock(path):
             atomic_write(path, signed.serialise())
         return signed
+
+
+def with_signing_key(
+    slot: Slot, vault_id: str, passphrase: str, key: DataKey, signing_key: SigningKey
+) -> Slot:
+    """The same slot (id, KDF parameters and salt, must-change flag) sealed again with a
+    fresh nonce, now holding `signing_key` after the data key. Needs the passphrase, so
+    only the user themselves, at sign-in or at a passphrase change, can do it."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    if not slot.active or slot.kdf is None:
+        raise ValueError("a disabled slot cannot take a signing key")
+    nonce = secrets.token_bytes(12)
+    kek = derive_kek(passphrase, slot.kdf)
+    sealed = AESGCM(kek).encrypt(
+        nonce, key.raw() + signing_key.raw(), _aad(vault_id, slot.slot_id, slot.username, slot.kdf)
+    )
+    return replace(slot, nonce=_b64(nonce), sealed=_b64(sealed))
 
 
 def update_keyfile(path: Path, key: DataKey, change: Callable[[KeyFile], KeyFile]) -> KeyFile:

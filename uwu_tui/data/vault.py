@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from uwu_tui.data import attempts, db, files, schema
-from uwu_tui.data.keyslots import DataKey, KeyFile, new_vault_id, read_db_salt, seal_slot
+from uwu_tui.data.keyslots import (
+    DataKey, KeyFile, SigningKey, new_vault_id, read_db_salt, seal_slot,
+)
 from uwu_tui.errors import (
     KeyFileError,
     NotAVault,
@@ -108,8 +110,10 @@ def create(
     now: str,
     *,
     kdf_params: dict[str, int] | None = None,
+    signing_key: SigningKey | None = None,
 ) -> tuple[KeyFile, DataKey]:
-    """Make a new vault with one keyslot. Never overwrites; cleans up on failure."""
+    """Make a new vault with one keyslot. Never overwrites; cleans up on failure.
+    `signing_key`, when given, is sealed in the slot beside the data key."""
     _not_a_companion_name(paths)
     if exists(paths):
         raise VaultExists(f"A vault already exists at {paths.db}: refusing to overwrite it.")
@@ -139,7 +143,8 @@ def create(
             created_at=now,
             db_salt=read_db_salt(paths.db),
             kcv=key.check_value(),
-            slots=(seal_slot(vault_id, username, passphrase, key, now, kdf_params=kdf_params),),
+            slots=(seal_slot(vault_id, username, passphrase, key, now, kdf_params=kdf_params,
+                             signing_key=signing_key),),
         )
         made.append(paths.keys)
         keyfile = keyfile.save(paths.keys, key)
@@ -158,6 +163,16 @@ def open_key(
     paths: VaultPaths, username: str, passphrase: str, now_iso: str, now: float | None = None
 ) -> tuple[KeyFile, DataKey]:
     """Check throttling, then unseal the user's slot; failures are counted outside the vault."""
+    keyfile, key, signing = open_keys(paths, username, passphrase, now_iso, now)
+    if signing is not None:
+        signing.wipe()
+    return keyfile, key
+
+
+def open_keys(
+    paths: VaultPaths, username: str, passphrase: str, now_iso: str, now: float | None = None
+) -> tuple[KeyFile, DataKey, SigningKey | None]:
+    """`open_key`, also giving the user's audit signing key (None if their slot has none)."""
     keyfile = inspect(paths)
     now = time.time() if now is None else now
     state = attempts.get(paths.db, username)
@@ -168,12 +183,12 @@ def open_key(
             retry_after=wait,
         )
     try:
-        key = keyfile.unseal(username, passphrase)
+        key, signing = keyfile.unseal_keys(username, passphrase)
     except WrongPassphrase:
         with contextlib.suppress(OSError, Exception):
             attempts.record_failure(paths.db, username, now_iso, now)
         raise
-    return keyfile, key
+    return keyfile, key, signing
 
 
 def connect(paths: VaultPaths, keyfile: KeyFile, key: DataKey) -> db.Connection:
