@@ -138,9 +138,10 @@ class MemberScreen(VaultAccess, Screen[None]):
         "record_disclosure": ("tab-disclosures",),
         "subject_access": ("tab-disclosures",),
     }
-    #: Keys that change the record: disabled under break-glass (read-only).
+    #: Keys that change the record: disabled under break-glass (read-only). A new case
+    #: too: Session.new_case refuses it under break-glass (it would make access lasting).
     WRITE_ACTIONS = {"edit", "verified", "new_consent", "withdraw_consent",
-                     "record_disclosure"}
+                     "record_disclosure", "new_case"}
 
     class Loaded(Message):
         def __init__(self, cases: list[Case], history: list[AuditRow], read_only: bool) -> None:
