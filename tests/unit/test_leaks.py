@@ -4,7 +4,8 @@ The scenario writes unique canaries into member fields, case titles, entries,
 amendments and plan actions, searches for them (so the FTS indexes hold them), then
 locks (checkpoint). Every file in the vault folder (db, -wal, -shm, keys, attempts,
 locks), the backup, the temp folder and the HOME/XDG folders is scanned in UTF-8,
-UTF-16-LE and UTF-16-BE.
+UTF-16-LE and UTF-16-BE. The full campaign (every record type, a crash mid-transaction,
+core dumps, the terminal) is in test_leak_campaign.py and tests/e2e/test_e2e_leaks.py.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import OFFICER, OFFICER_PASS
+from tests.unit.leak_scenario import data_key
+from tests.unit.pagescan import pages_with, wal_frames
 from uwu_tui.session import Session
 
 CANARIES = {
@@ -101,13 +104,17 @@ def test_canaries_in_no_file_outside_the_encryption(
 
 
 def test_wal_holds_no_plaintext_before_checkpoint(vault_path: Path) -> None:
-    """Mid-session, with writes still in the WAL, nothing readable is in -wal or -shm."""
+    """Mid-session, with writes still in the WAL, nothing readable is in -wal or -shm,
+    though the WAL's frames, decrypted, hold the canaries (so they are really there)."""
     session = Session.open(vault_path, OFFICER, OFFICER_PASS)
     try:
         write_scenario(session)
         wal = vault_path.with_name(vault_path.name + "-wal")
         assert wal.exists() and wal.stat().st_size > 0
         assert leaks(files_under(vault_path.parent)) == []
+        key = data_key(vault_path, OFFICER, OFFICER_PASS)
+        frames = [page for _, page in wal_frames(wal.read_bytes(), key)]
+        assert pages_with(frames, CANARIES["entry"].encode())
     finally:
         session.close()
 
