@@ -6,7 +6,7 @@
      "db_salt": hex of the database file's first 16 bytes (SQLCipher's salt),
      "kcv": key check value,
      "slots": [{"slot_id", "username", "kdf": {"alg", "m", "t", "p", "salt"},
-                "nonce", "sealed", "created_at", "must_change"} |
+                "nonce", "sealed", "created_at", "must_change"[, "enrol"]} |
                {"slot_id", "username", "disabled_at"}],
      "mac": HMAC over everything above, keyed from the data key}
 
@@ -172,6 +172,23 @@ class SigningKey:
         return "<SigningKey wiped>" if self.wiped else "<SigningKey>"
 
 
+#: Enrolment codes use Crockford's base32 alphabet (no I, L, O, U): 25 characters, 125 bits.
+ENROLMENT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+ENROLMENT_LENGTH = 25
+
+
+def new_enrolment_code() -> str:
+    """A fresh one-time enrolment code, shown as five groups of five (ABCDE-FGHJK-…)."""
+    code = "".join(secrets.choice(ENROLMENT_ALPHABET) for _ in range(ENROLMENT_LENGTH))
+    return "-".join(code[i:i + 5] for i in range(0, ENROLMENT_LENGTH, 5))
+
+
+def normalise_enrolment_code(text: str) -> str:
+    """The code as sealed: case, spaces and dashes ignored, O read as 0 and I/L as 1."""
+    cleaned = "".join(ch for ch in text.upper() if ch not in " -\t")
+    return cleaned.translate(str.maketrans("OIL", "011"))
+
+
 def derive_kek(passphrase: str, kdf: dict[str, Any]) -> bytes:
     from argon2.low_level import Type, hash_secret_raw
 
@@ -203,6 +220,9 @@ class Slot:
     sealed: str | None = None
     must_change: bool = False
     disabled_at: str | None = None
+    #: Sealed by a key rotation under a one-time enrolment code (`uwu rotate-key`):
+    #: the user signs in with the code and must choose a new passphrase at once.
+    enrol: bool = False
 
     @property
     def active(self) -> bool:
@@ -230,6 +250,7 @@ class Slot:
             "nonce": self.nonce,
             "sealed": self.sealed,
             "must_change": self.must_change,
+            **({"enrol": True} if self.enrol else {}),
         }
 
 
@@ -327,6 +348,7 @@ class KeyFile:
                 nonce=item.get("nonce"),
                 sealed=item.get("sealed"),
                 must_change=bool(item.get("must_change", False)),
+                enrol=item.get("enrol") is True,
                 disabled_at=item.get("disabled_at"),
             )
             if slot.disabled_at is None:
@@ -398,6 +420,8 @@ class KeyFile:
             raise KeyFileError("The keyslot file has been edited: a slot is below the KDF floor.")
         from argon2.exceptions import Argon2Error
 
+        if slot.enrol:
+            passphrase = normalise_enrolment_code(passphrase)
         try:
             kek = derive_kek(passphrase, slot.kdf)
         except (OverflowError, Argon2Error):
@@ -411,6 +435,11 @@ class KeyFile:
                 _aad(self.vault_id, slot.slot_id, slot.username, slot.kdf),
             )
         except InvalidTag:
+            if slot.enrol:
+                raise WrongPassphrase(
+                    f"The vault's key was rotated: '{username}' signs in with the one-time "
+                    "enrolment code an officer gave them (that code was not it)."
+                ) from None
             raise WrongPassphrase(f"Wrong passphrase for '{username}'.") from None
         if len(raw) not in (KEY_BYTES, KEY_BYTES + SIGNING_KEY_BYTES):
             raise KeyFileError("The keyslot file is damaged: a slot holds a key of the wrong size.")

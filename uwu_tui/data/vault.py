@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from uwu_tui.data import attempts, db, files, schema
+from uwu_tui.data import attempts, db, files, rotation, schema
 from uwu_tui.data.keyslots import (
     DataKey, KeyFile, SigningKey, new_vault_id, read_db_salt, seal_slot,
 )
@@ -183,7 +183,12 @@ def open_keys(
             retry_after=wait,
         )
     try:
-        key, signing = keyfile.unseal_keys(username, passphrase)
+        if rotation.PENDING_FIELD in keyfile.extra:
+            # A key rotation was cut short: the old or the new keys open (data/rotation.py).
+            keyfile, key, signing = rotation.open_pending(
+                paths.db, paths.keys, keyfile, username, passphrase, now_iso)
+        else:
+            key, signing = keyfile.unseal_keys(username, passphrase)
     except WrongPassphrase:
         with contextlib.suppress(OSError, Exception):
             attempts.record_failure(paths.db, username, now_iso, now)
