@@ -72,12 +72,37 @@ def sanitise_environment(
 def disable_core_dumps() -> None:
     """Stop the process writing a core file (which would hold decrypted data).
 
-    Silently does nothing where ``RLIMIT_CORE`` is unavailable (Windows) or
-    cannot be changed.
+    Two locks: ``RLIMIT_CORE`` 0 (soft and hard), and on Linux the process made
+    non-dumpable (``prctl(PR_SET_DUMPABLE, 0)``). The second matters where
+    ``/proc/sys/kernel/core_pattern`` pipes cores to a helper (systemd-coredump,
+    apport): the kernel hands a piped core over whatever ``RLIMIT_CORE`` says, but
+    never dumps a non-dumpable process. It also stops other processes of the same
+    user from attaching a debugger or reading ``/proc/PID/mem``.
+
+    Silently does nothing where either is unavailable (Windows, macOS) or refused.
     """
     try:
         import resource
 
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     except (ImportError, AttributeError, ValueError, OSError):
+        pass
+    _not_dumpable()
+
+
+#: From <linux/prctl.h>.
+PR_SET_DUMPABLE = 4
+PR_GET_DUMPABLE = 3
+
+
+def _not_dumpable() -> None:
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    except (ImportError, AttributeError, OSError):
         pass

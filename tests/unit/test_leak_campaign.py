@@ -14,7 +14,9 @@ Crash mid-transaction: a child process is SIGKILLed inside an import's transacti
 pages already spilled into the WAL), and once after commits but before any checkpoint;
 the -wal, -shm and every other file hold the canaries only encrypted (the decrypted WAL
 frames show they are there). Core dumps: the real `uwu` entry point, waiting at its
-passphrase prompt in a pty, has RLIMIT_CORE 0 though it was started with core dumps on.
+passphrase prompt in a pty, has RLIMIT_CORE 0 though it was started with core dumps on,
+and a process that ran `disable_core_dumps` is not dumpable, so it leaves no core even
+where the core limit does not apply (a core_pattern piping cores to a helper).
 """
 
 from __future__ import annotations
@@ -353,3 +355,40 @@ def test_the_real_uwu_runs_with_core_dumps_off(crash_env: LeakEnv) -> None:
             proc.kill()
             proc.wait(timeout=30)
             os.close(fd)
+
+
+ABORT_CHILD = """
+import ctypes, os, resource, sys
+hard = resource.getrlimit(resource.RLIMIT_CORE)[1]
+resource.setrlimit(resource.RLIMIT_CORE, (min(1 << 20, hard), hard))
+if sys.argv[1] == "uwu":
+    from uwu_tui import devflags
+    resource.setrlimit = lambda *args: None  # as if the limit did not apply (a piped core)
+    devflags.disable_core_dumps()
+print(ctypes.CDLL(None).prctl(3, 0, 0, 0, 0), flush=True)  # PR_GET_DUMPABLE
+os.abort()
+"""
+
+
+def test_a_crash_dumps_no_core_even_where_the_core_limit_does_not_apply(tmp_path: Path) -> None:
+    """The kernel pipes a core to systemd-coredump or apport whatever RLIMIT_CORE says;
+    uwu also makes itself non-dumpable, which no core_pattern overrides. A process that
+    aborts with its core limit left open (as under a piped core_pattern) writes no core
+    once `disable_core_dumps` ran; the same process without it does (where the kernel
+    writes cores into the working folder, as here)."""
+    results = {}
+    for name in ("uwu", "control"):
+        folder = tmp_path / name
+        folder.mkdir()
+        done = subprocess.run([sys.executable, "-c", ABORT_CHILD, name], cwd=folder,
+                              capture_output=True, text=True, timeout=60,
+                              env={**os.environ, "PYTHONPATH": str(REPO)})
+        assert done.returncode == -signal.SIGABRT, done.stderr[-2000:]
+        results[name] = (done.stdout.strip(), sorted(p.name for p in folder.iterdir()))
+    assert results["uwu"] == ("0", [])  # not dumpable, no core
+    assert results["control"][0] == "1"
+    pattern = Path("/proc/sys/kernel/core_pattern").read_text().strip()
+    if not pattern.startswith("|") and "/" not in pattern \
+            and resource.getrlimit(resource.RLIMIT_CORE)[1] != 0:
+        assert any(n.startswith("core") for n in results["control"][1]), results
+
