@@ -10,7 +10,6 @@ instead of failing half-way.
 from __future__ import annotations
 
 import contextlib
-import errno
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -18,7 +17,7 @@ import sqlcipher3
 from sqlcipher3 import dbapi2
 
 from uwu_tui.data.keyslots import DataKey
-from uwu_tui.errors import StorageError, VaultDamaged
+from uwu_tui.errors import StorageError, VaultDamaged, expected
 
 Connection = dbapi2.Connection
 DatabaseError = dbapi2.DatabaseError
@@ -73,9 +72,9 @@ def connect(path: Path, key: DataKey, *, create: bool = False) -> Connection:
             conn.execute(pragma)
     except dbapi2.DatabaseError as error:
         conn.close()
-        text = str(error).lower()
-        if "locked" in text or "busy" in text or "unable to open" in text:
-            raise translate(error, "open the vault") from None
+        known = expected(error, "open the vault")
+        if isinstance(known, StorageError):  # busy, read-only, a full disk: not damage
+            raise known from None
         raise VaultDamaged(
             f"The vault {path.name} is damaged: it does not decrypt with its key. "
             "Restore it from a backup."
@@ -87,7 +86,10 @@ def connect(path: Path, key: DataKey, *, create: bool = False) -> Connection:
 
 
 def enable_wal(conn: Connection) -> None:
-    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+    try:
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+    except dbapi2.DatabaseError as error:
+        raise translate(error, "open the vault") from None
     if str(mode).lower() != "wal":
         raise StorageError("Could not switch the vault to write-ahead logging.")
 
@@ -113,6 +115,10 @@ def write(conn: Connection, what: str = "save") -> Iterator[Connection]:
             conn.execute("ROLLBACK")
         if isinstance(error, dbapi2.OperationalError):
             raise translate(error, what) from None
+        if isinstance(error, (dbapi2.DatabaseError, OSError)):
+            known = expected(error, what)  # a page failing its HMAC, a full disk
+            if known is not None:
+                raise known from None
         raise
 
 
@@ -128,20 +134,11 @@ def read(conn: Connection) -> Iterator[Connection]:
 
 
 def translate(error: BaseException, what: str) -> Exception:
-    """A one-line StorageError for the operational errors a user can meet."""
-    text = str(error).lower()
-    if "database or disk is full" in text or "disk is full" in text:
-        return StorageError(f"The disk is full: could not {what}. Nothing was changed.")
-    if "readonly" in text or "read-only" in text:
-        return StorageError(f"The vault is read-only here: could not {what}.")
-    if "locked" in text or "busy" in text:
-        return StorageError(f"The vault is busy (another user is saving): could not {what}. Try again.")
-    if "unable to open" in text:
-        return StorageError(f"Could not open the vault file to {what}.")
-    if "disk i/o" in text:
-        return StorageError(f"A disk error stopped uwu: could not {what}. Nothing was changed.")
-    if isinstance(error, OSError) and error.errno == errno.ENOSPC:
-        return StorageError(f"The disk is full: could not {what}. Nothing was changed.")
+    """A one-line error for the operational errors a user can meet (errors.expected:
+    disk full, read-only, busy, damaged); anything else a generic StorageError."""
+    known = expected(error, what)
+    if known is not None:
+        return known
     return StorageError(f"Could not {what}: the database reported an error.")
 
 

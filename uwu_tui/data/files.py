@@ -16,7 +16,7 @@ import stat
 from pathlib import Path
 from typing import Iterator
 
-from uwu_tui.errors import StorageError
+from uwu_tui.errors import StorageError, from_os_error
 
 
 def is_shared_folder(folder: Path) -> bool:
@@ -33,14 +33,8 @@ def file_mode_for(folder: Path) -> int:
 
 
 def storage_error(error: OSError, what: str) -> StorageError:
-    """Turn an OSError into a one-line message a caseworker can act on."""
-    if error.errno == errno.ENOSPC or error.errno == errno.EDQUOT:
-        return StorageError(f"The disk is full: could not {what}. Nothing was changed.")
-    if error.errno == errno.EFBIG:
-        return StorageError(f"The file size limit was reached: could not {what}.")
-    if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return StorageError(f"Permission denied: could not {what} (is the folder read-only?).")
-    return StorageError(f"Could not {what}: {os.strerror(error.errno or 0) or 'I/O error'}.")
+    """Turn an OSError into a one-line message a caseworker can act on (errors.py maps)."""
+    return from_os_error(error, what)
 
 
 def make_private_folder(folder: Path) -> None:

@@ -24,7 +24,7 @@ def check_full_name(full_name: str) -> str:
         raise ValidationError("A full name is required.", field="full_name")
     if len(name) > 120:
         raise ValidationError("A full name is at most 120 characters.", field="full_name")
-    if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in name):
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs") for ch in name):
         raise ValidationError("A full name cannot contain control characters.", field="full_name")
     return name
 

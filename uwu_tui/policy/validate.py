@@ -35,8 +35,10 @@ _MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", 
                 "september", "october", "november", "december")
 #: Unicode category Cc is exactly U+0000-001F and U+007F-009F; one regex scan is much
 #: faster than a per-character category lookup (the importer checks 100,000 rows).
-_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-_CONTROLS_MULTILINE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+#: The same scan also finds lone surrogates (U+D800-DFFF): what undecodable bytes become
+#: in argv or a file name; no UTF-8 text holds them, and the database could not store them.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_CONTROLS_MULTILINE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE_CHARS = re.compile(r"^[0-9+()\-.\s]+$")
 _MEMBERSHIP_NO = re.compile(r"^[A-Z0-9][A-Z0-9\-/]{2,19}$")
@@ -62,7 +64,11 @@ def text(value: Any, field: str, *, required: bool = False, multiline: bool = Fa
         value = str(value)
     value = unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n")).strip()
     controls = _CONTROLS_MULTILINE if multiline else _CONTROLS
-    if controls.search(value):
+    found = controls.search(value)
+    if found:
+        if "\ud800" <= found.group() <= "\udfff":
+            raise ValidationError(f"The {_label(field)} contains bytes that are not UTF-8 "
+                                  "text.", field=field)
         raise ValidationError(f"The {_label(field)} contains control characters.", field=field)
     limit = LIMITS.get(field, 200)
     if len(value) > limit:

@@ -20,6 +20,9 @@ What it changes (against Textual 8.2's private API in ``textual/app.py``):
   ``Screen.action_copy_text``) does nothing unless `clipboard_allowed`
   is true: no OSC 52 to the terminal and no ``app.clipboard`` copy.
 * ``ALLOW_SELECT`` off: no app-wide mouse text selection.
+* A full disk, a read-only folder or a damaged vault page that no screen handled
+  (`uwu_tui.errors.expected` knows them) ends the app with its one clear line, not
+  with an "internal error" report: it is the user's situation, not a bug.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ from rich.text import Text
 from rich.traceback import Traceback as RichTraceback
 
 from uwu_tui.crash import FOOTER, safe_report, safe_report_from_rich
+from uwu_tui.display import clean
+from uwu_tui.errors import StorageError, UwuError, VaultError, expected
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -81,10 +86,21 @@ class SafeAppMixin(_Base):
 
     def _exit_with_report(self, error: BaseException | None) -> None:
         self.bell()
-        report = (
-            safe_report(error)
-            if error is not None
-            else f"uwu: internal error\n{FOOTER}"
-        )
+        known = _situation(error)
+        if known is not None:  # a full disk or a damaged vault: say so, it is no bug
+            report = f"uwu: {clean(known.message)}"
+        elif error is not None:
+            report = safe_report(error)
+        else:
+            report = f"uwu: internal error\n{FOOTER}"
         self._exit_renderables.append(Text(report))
         self._close_messages_no_wait()
+
+
+def _situation(error: BaseException | None) -> UwuError | None:
+    """A storage or vault failure (disk full, read-only, damaged page) that no screen
+    handled: the user's situation, told in one clear line instead of a crash report."""
+    if error is None:
+        return None
+    known = expected(error, "finish")
+    return known if isinstance(known, (StorageError, VaultError)) else None

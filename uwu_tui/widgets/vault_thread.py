@@ -20,7 +20,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from uwu_tui.display import clean
-from uwu_tui.errors import UwuError, VaultLocked
+from uwu_tui.errors import UwuError, VaultLocked, expected
 
 if TYPE_CHECKING:
     from uwu_tui.app import UwuApp
@@ -51,9 +51,13 @@ class VaultThread:
 
 
 def one_line(error: BaseException) -> str:
-    """The message a user sees for `error`: its one line, or a data-free fallback."""
-    if isinstance(error, UwuError):
-        return clean(error.message)
+    """The message a user sees for `error`: its one line, or a data-free fallback.
+
+    A full disk, a read-only folder or a damaged page that reached the screen as a raw
+    OSError or database error gets its clear message too (`errors.expected`)."""
+    known = error if isinstance(error, UwuError) else expected(error, "finish")
+    if known is not None:
+        return clean(known.message)
     return (
         f"An unexpected error stopped this ({type(error).__name__}). "
         "Nothing was shown; please report it to your administrator."
