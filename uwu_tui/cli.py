@@ -486,6 +486,56 @@ def cmd_surgery(ctx: Context) -> int:
 COMMANDS["surgery"] = cmd_surgery
 
 
+# ---- key rotation (issue 7) ---------------------------------------------------------------
+
+
+def _rotate_key_parser(sub: argparse._SubParsersAction,
+                       command: Callable[[str, str], argparse.ArgumentParser]) -> None:
+    command("rotate-key", "(officers) a new data key: re-encrypt the vault and give every "
+                          "other user a one-time enrolment code")
+
+
+_EXTENSIONS.append(_rotate_key_parser)
+
+
+def cmd_rotate_key(ctx: Context) -> int:
+    """The codes go to standard output once and nowhere else: uwu keeps no copy."""
+    session, passphrase = ctx.open_session_keeping_passphrase()
+    try:
+        done = session.rotate_key(passphrase)
+    finally:
+        session.close()
+    if done.replaced_unfinished:
+        ctx.say("An earlier rotation had stopped before re-keying; its codes never worked "
+                "and this one replaces it.")
+    ctx.say("The vault has a new data key: it was re-encrypted and verified. Your passphrase "
+            "is unchanged.")
+    if done.enrolments:
+        ctx.say("")
+        ctx.say("One-time enrolment codes, shown only now (uwu keeps no copy). Give each "
+                "person theirs by a safe route; they sign in with it as their passphrase and "
+                "must choose a new one:")
+        for item in done.enrolments:
+            ctx.say(f"  {item.username:<20} {item.code}")
+    else:
+        ctx.say("No other active accounts: no enrolment codes to hand out.")
+    ctx.say("")
+    if done.backups:
+        ctx.say("These backups were made with the old key and still open with the old "
+                "passphrases (also those of disabled accounts):")
+        for at, name in done.backups:
+            ctx.say(f"  {at[:16].replace('T', ' ')}  {_clean(name)}")
+    else:
+        ctx.say("The audit log records no backups of this vault.")
+    ctx.say("Any backup or copy made before now still opens with the old key and the old "
+            "passphrases: destroy those you no longer need, and make a new backup now "
+            "('uwu backup DEST'). Surgery packs have keys of their own and are not changed.")
+    return EXIT_OK
+
+
+COMMANDS["rotate-key"] = cmd_rotate_key
+
+
 def _clean(text: str) -> str:
     from uwu_tui.display import clean
 

@@ -27,6 +27,8 @@ from uwu_tui.data import (
     attempts, audit, cases, conflicts, consents, db, files, grants, inbox, members, purge, schema,
     registers, surgery, users,
 )
+from uwu_tui.data import rotation
+from uwu_tui.data.rotation import Enrolment
 from uwu_tui.data.conflicts import Conflict
 from uwu_tui.data.registers import (
     Breach, BreachAction, BreachAmendment, Incident, IncidentNote, Supervision, Training,
@@ -44,6 +46,7 @@ from uwu_tui.data.keyslots import DataKey, KeyFile, read_db_salt, seal_slot, upd
 from uwu_tui.data.users import User
 from uwu_tui.data.vault import VaultPaths
 from uwu_tui.errors import (
+    AuthError,
     AuditBroken,
     ConflictError,
     NeedsBreakGlass,
@@ -72,7 +75,7 @@ __all__ = [
     "Member", "NoteHit", "PlanAction", "RetentionCandidate", "Session", "SubjectAccess", "User",
     "VerifyResult", "Breach", "BreachAction", "BreachAmendment", "BreachDetail", "BreachSummary",
     "Conflict", "Incident", "IncidentDetail", "IncidentNote", "Supervision", "Training",
-    "TrainingAlert",
+    "TrainingAlert", "Enrolment", "KeyRotation",
 ]
 
 
@@ -96,6 +99,17 @@ def check_new_passphrase(passphrase: str, username: str) -> None:
     problems = passphrase_problems(passphrase, username)
     if problems:
         raise ValidationError(" ".join(problems), field="passphrase")
+
+
+@dataclass(frozen=True)
+class KeyRotation:
+    """What `Session.rotate_key` did: codes to hand over (once), backups still on the old key."""
+
+    enrolments: tuple[Enrolment, ...]
+    #: (when, file name) of every backup the audit log records, oldest first.
+    backups: tuple[tuple[str, str], ...]
+    #: An earlier rotation had stopped before re-keying (its codes never worked).
+    replaced_unfinished: bool
 
 
 @dataclass(frozen=True)
@@ -132,6 +146,9 @@ class Session:
         self.user = Identity(user.username, user.full_name, user.role)
         slot = keyfile.slot_for(user.username)
         self.must_change_passphrase = bool(slot and slot.must_change)
+        #: Signed in with a key rotation's one-time enrolment code: a new passphrase first.
+        self.must_enrol = bool(slot and slot.enrol)
+        self._enrol_slot_id = slot.slot_id if slot and slot.enrol else None
         self.locked_at: datetime | None = None
 
     # ---- opening ---------------------------------------------------------------
@@ -254,6 +271,11 @@ class Session:
         keyfile, key = vaultfile.open_key(
             self.paths, self.user.username, passphrase, iso(self._clock())
         )
+        slot = keyfile.slot_for(self.user.username)
+        if slot is not None and slot.enrol and slot.slot_id != self._enrol_slot_id:
+            key.wipe()
+            raise AuthError("The vault's key was rotated while this session was locked: sign "
+                            "out, then sign in again with your enrolment code.")
         try:
             user = self._prepare(self.paths, keyfile, key, self.user.username)
         except BaseException:
@@ -339,6 +361,12 @@ class Session:
         if self._key is None:
             raise VaultLocked("The vault is locked. Unlock it to continue.")
         self._refresh_identity()
+        if self.must_enrol:
+            raise PermissionDenied(
+                "The vault's key was rotated: choose your new passphrase before doing anything "
+                "else (in the TUI, or with 'uwu passwd', your enrolment code as the current "
+                "passphrase)."
+            )
         if self.must_change_passphrase:
             raise PermissionDenied(
                 "You must change your initial passphrase before doing anything else "
@@ -474,6 +502,13 @@ class Session:
         """Anyone, for themselves: only their own keyslot is rewritten."""
         if self._key is None:
             raise VaultLocked("The vault is locked. Unlock it to continue.")
+        if self.must_enrol:  # `current` is the enrolment code
+            try:
+                self._keyfile.unseal(self.user.username, current).wipe()
+            except WrongPassphrase:
+                raise WrongPassphrase("That is not your enrolment code.") from None
+            self.enrol(new)
+            return
         username = self.user.username
         try:
             self._keyfile.unseal(username, current).wipe()
@@ -521,6 +556,61 @@ class Session:
                 "The change could not be saved in the vault (is the disk full?) and the "
                 f"keyslot file could not be put back: {otherwise}."
             ) from None
+
+    # ---- key rotation and enrolment (issue 7; data/rotation.py) ----------------------
+
+    def rotate_key(self, passphrase: str) -> KeyRotation:
+        """(officer) A new data key: the vault is re-keyed and verified, the officer's slot
+        sealed again under `passphrase`, every other active user given a one-time
+        enrolment code. Refused while other sessions have the vault open."""
+        self._require(Permission.MANAGE_USERS)
+        self._require_office()
+        assert self._key is not None
+        conn = self._conn()
+        active = [user.username for user in users.all_users(conn) if user.active]
+        backups = [(row.at, row.summary.removeprefix("encrypted backup written to "))
+                   for row in audit.query(conn, action="backup", limit=1000)]
+        self._close_connections(checkpoint=True)
+        result = rotation.rotate(self.paths.db, self.paths.keys, self._key,
+                                 officer=self.user.username, passphrase=passphrase,
+                                 active_users=active, now=iso(self._clock()),
+                                 origin=self.origin)
+        self._key.wipe()
+        self._key = result.key
+        self._keyfile = result.keyfile
+        self._audit_key = audit.audit_key(result.key, result.keyfile.vault_id)
+        return KeyRotation(result.enrolments, tuple(reversed(backups)),
+                           result.replaced_unfinished)
+
+    def enrol(self, new_passphrase: str) -> None:
+        """After signing in with an enrolment code: the user's own new passphrase. The code
+        stops working (its slot is replaced)."""
+        if self._key is None:
+            raise VaultLocked("The vault is locked. Unlock it to continue.")
+        if not self.must_enrol:
+            raise ValidationError("There is no enrolment to complete: you signed in with "
+                                  "your passphrase.")
+        username = self.user.username
+        check_new_passphrase(new_passphrase, username)
+        enrol_slot = self._enrol_slot_id
+        slot = seal_slot(self.vault_id, username, new_passphrase, self._key, iso(self._clock()))
+
+        def rewrite(keyfile: KeyFile) -> KeyFile:
+            existing = keyfile.slot_for(username)
+            if existing is None or not existing.active:
+                raise DisabledUser(f"The account '{username}' is disabled and can no longer unlock.")
+            if existing.slot_id != enrol_slot:
+                raise ValidationError("This enrolment code has been used already: sign in with "
+                                      "the passphrase chosen then.", field="passphrase")
+            return keyfile.with_slot(slot)
+
+        with self._write("enrol") as conn:
+            self._append(conn, "enrol", "user", username,
+                         "own passphrase set with a one-time enrolment code")
+            self._keyfile = update_keyfile(self.paths.keys, self._key, rewrite)
+        self.must_enrol = False
+        self.must_change_passphrase = False
+        self._enrol_slot_id = None
 
     # ---- audit ----------------------------------------------------------------
 
