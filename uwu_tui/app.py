@@ -32,6 +32,7 @@ from uwu_tui.screens.breach_report import BreachReportScreen
 from uwu_tui.screens.help import HelpScreen
 from uwu_tui.screens.home import HomeScreen, load_home
 from uwu_tui.screens.lock import LockScreen
+from uwu_tui.screens.enrol import EnrolScreen
 from uwu_tui.screens.passphrase import ChangePassphraseScreen
 from uwu_tui.screens.setup import SetupScreen
 from uwu_tui.screens.unlock import UnlockScreen, default_username
@@ -133,6 +134,9 @@ class UwuApp(PrivacyAppMixin, SafeAppMixin, App[None]):
     async def _enter(self) -> None:
         session = self.session
         if session is None:
+            return
+        if session.must_enrol:  # signed in with a key rotation's enrolment code
+            await self._show_fresh(EnrolScreen(), self._forced_change_done)
             return
         if session.must_change_passphrase:
             await self._show_fresh(ChangePassphraseScreen(forced=True), self._forced_change_done)
