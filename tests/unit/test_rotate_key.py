@@ -245,6 +245,19 @@ def test_a_disabled_user_opens_neither_the_vault_nor_a_newer_backup(vault: Path,
     assert rotation.opens(before, stolen)
 
 
+def test_a_sign_in_overtaken_by_a_rotation_is_told_to_sign_in_again(vault: Path) -> None:
+    """Unsealed before the rotation, connecting after it: not "damaged", but "again"."""
+    from uwu_tui.data import vault as vaultfile
+
+    paths = vaultfile.VaultPaths.of(vault)
+    keyfile, key = vaultfile.open_key(paths, CASEWORKER, CASEWORKER_PASS, "2026-11-25T09:30")
+    _rotate(vault)
+    with pytest.raises(AuthError, match="rotated while you were signing in"):
+        vaultfile.connect(paths, keyfile, key)
+    with pytest.raises(VaultDamaged):  # a key that never belonged: still "damaged"
+        vaultfile.connect(paths, KeyFile.load(_keys(vault)), DataKey.generate())
+
+
 def test_refused_while_another_session_has_the_vault_open(vault: Path) -> None:
     keys_before = _keys(vault).read_bytes()
     bob = Session.open(vault, CASEWORKER, CASEWORKER_PASS)

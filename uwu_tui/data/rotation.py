@@ -158,6 +158,17 @@ def drop_stale_journal(db_path: Path) -> None:
         journal.unlink()
 
 
+def rotated_since(keys_path: Path, keyfile: KeyFile) -> bool:
+    """Whether the keyslot file on disk now names another key than `keyfile` did (a
+    rotation ran between reading it and connecting)."""
+    try:
+        now = KeyFile.load(keys_path)
+    except KeyFileError:
+        return False
+    return now.kcv != keyfile.kcv or ((PENDING_FIELD in now.extra)
+                                      != (PENDING_FIELD in keyfile.extra))
+
+
 def opens(db_path: Path, key: DataKey) -> bool:
     """Whether `key` opens the database (a hot journal is rolled back on the way)."""
     try:

@@ -19,6 +19,7 @@ from uwu_tui.data.keyslots import (
     DataKey, KeyFile, SigningKey, new_vault_id, read_db_salt, seal_slot,
 )
 from uwu_tui.errors import (
+    AuthError,
     KeyFileError,
     NotAVault,
     SignInDelayed,
@@ -198,7 +199,13 @@ def open_keys(
 
 def connect(paths: VaultPaths, keyfile: KeyFile, key: DataKey) -> db.Connection:
     """A connection to an opened vault, checked to be the vault this keyfile belongs to."""
-    conn = db.connect(paths.db, key)
+    try:
+        conn = db.connect(paths.db, key)
+    except VaultDamaged:
+        if rotation.rotated_since(paths.keys, keyfile):  # between unsealing and connecting
+            raise AuthError("The vault's key was rotated while you were signing in: sign "
+                            "in again.") from None
+        raise
     try:
         row = conn.execute("SELECT value FROM meta WHERE key = 'vault_id'").fetchone()
     except db.DatabaseError:
