@@ -34,10 +34,7 @@ class Passphrases:
 
     def _from_file(self, name: str) -> str:
         if name == "-":
-            try:
-                line = self._stdin.readline()
-            except UnicodeDecodeError:
-                raise UsageError("The passphrase on standard input is not UTF-8 text.") from None
+            line = self._stdin.readline()
             if not line:
                 raise UsageError("Expected a passphrase on standard input, found none.")
             return line.rstrip("\r\n")
@@ -86,19 +83,8 @@ def _common(parser: argparse.ArgumentParser, *, top: bool) -> None:
                         help="read your passphrase from FILE ('-' = standard input)")
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse, with what it prints made inert: it echoes unknown arguments as they were
-    typed, and an argument may hold terminal escapes (`uwu verify $'\\e]52;c;…\\a'`)."""
-
-    def _print_message(self, message: str, file=None) -> None:  # noqa: ANN001
-        if message:
-            from uwu_tui.display import clean_multiline
-
-            super()._print_message(clean_multiline(message), file)
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = argparse.ArgumentParser(
         prog=PROG,
         description="uwu-tui: confidential casework records for union caseworkers. "
         "With no command, opens the TUI.",
@@ -132,12 +118,22 @@ def build_parser() -> argparse.ArgumentParser:
     _common(ur, top=False)
     ur.add_argument("username")
     ur.add_argument("role", choices=["caseworker", "supervisor", "officer"])
+    uk = usub.add_parser("reset-key", help="retire an account's audit signing key (a new one "
+                         "is made at its next sign-in)")
+    _common(uk, top=False)
+    uk.add_argument("username")
 
     p = command("passwd", "change your passphrase (rewrites only your keyslot)")
     p.add_argument("--new-passphrase-file", metavar="FILE",
                    help="the new passphrase ('-' = standard input)")
 
-    command("verify", "check the vault's integrity and its audit chain")
+    p = command("verify", "check the vault's integrity and its audit chain (links and "
+                "signatures)")
+    p.add_argument("--print-head", action="store_true",
+                   help="also print the chain head (SEQ:HASH) to write down outside the system")
+    p.add_argument("--head", metavar="SEQ:HASH",
+                   help="a head printed earlier: prove row SEQ still has that hash and the "
+                   "chain still reaches it (exit 6 if not)")
 
     p = command("backup", "write an encrypted, verified copy with the same keyslots")
     p.add_argument("dest", metavar="DEST", help="a new file, or a folder to put it in")
@@ -205,9 +201,7 @@ class Context:
         return Session.open(self.vault, self.username, passphrase), passphrase
 
     def say(self, text: str) -> None:
-        from uwu_tui.display import clean_multiline
-
-        print(clean_multiline(text), file=self.out)  # a path or name may hold escapes
+        print(text, file=self.out)
 
 
 def _login_name() -> str:
@@ -256,6 +250,10 @@ def cmd_user(ctx: Context) -> int:
         elif action == "role":
             session.set_role(ctx.args.username, ctx.args.role)
             ctx.say(f"'{ctx.args.username}' is now {ctx.args.role}.")
+        elif action == "reset-key":
+            session.reset_signing_key(ctx.args.username)
+            ctx.say(f"Retired the audit signing key of '{ctx.args.username}': a new one is "
+                    "made at their next sign-in.")
     finally:
         session.close()
     return EXIT_OK
@@ -281,17 +279,30 @@ def cmd_passwd(ctx: Context) -> int:
 
 
 def cmd_verify(ctx: Context) -> int:
-    from uwu_tui.errors import AuditBroken
+    """Exit 0 intact, 5 a broken link or signature, 6 not matching the recorded --head."""
+    from uwu_tui.data import audit
+    from uwu_tui.errors import AuditBroken, HeadMismatch
 
+    head = None
+    if ctx.args.head is not None:
+        try:
+            head = audit.parse_head(ctx.args.head)
+        except ValueError as error:
+            raise UsageError(str(error)) from None
     session = ctx.open_session()
     try:
-        result = session.verify()
+        result = session.verify(head=head)
     finally:
         session.close()
     ctx.say("Database integrity: ok (SQLite and SQLCipher page checks).")
+    if result.head_mismatch:
+        raise HeadMismatch(result.describe())
     if not result.ok:
         raise AuditBroken(result.describe())
     ctx.say(result.describe())
+    if ctx.args.print_head:
+        ctx.say(f"Chain head: {result.head_line()}  (write it down; check it later with "
+                f"'uwu verify --head {result.head_line()}')")
     return EXIT_OK
 
 
@@ -486,56 +497,6 @@ def cmd_surgery(ctx: Context) -> int:
 COMMANDS["surgery"] = cmd_surgery
 
 
-# ---- key rotation (issue 7) ---------------------------------------------------------------
-
-
-def _rotate_key_parser(sub: argparse._SubParsersAction,
-                       command: Callable[[str, str], argparse.ArgumentParser]) -> None:
-    command("rotate-key", "(officers) a new data key: re-encrypt the vault and give every "
-                          "other user a one-time enrolment code")
-
-
-_EXTENSIONS.append(_rotate_key_parser)
-
-
-def cmd_rotate_key(ctx: Context) -> int:
-    """The codes go to standard output once and nowhere else: uwu keeps no copy."""
-    session, passphrase = ctx.open_session_keeping_passphrase()
-    try:
-        done = session.rotate_key(passphrase)
-    finally:
-        session.close()
-    if done.replaced_unfinished:
-        ctx.say("An earlier rotation had stopped before re-keying; its codes never worked "
-                "and this one replaces it.")
-    ctx.say("The vault has a new data key: it was re-encrypted and verified. Your passphrase "
-            "is unchanged.")
-    if done.enrolments:
-        ctx.say("")
-        ctx.say("One-time enrolment codes, shown only now (uwu keeps no copy). Give each "
-                "person theirs by a safe route; they sign in with it as their passphrase and "
-                "must choose a new one:")
-        for item in done.enrolments:
-            ctx.say(f"  {item.username:<20} {item.code}")
-    else:
-        ctx.say("No other active accounts: no enrolment codes to hand out.")
-    ctx.say("")
-    if done.backups:
-        ctx.say("These backups were made with the old key and still open with the old "
-                "passphrases (also those of disabled accounts):")
-        for at, name in done.backups:
-            ctx.say(f"  {at[:16].replace('T', ' ')}  {_clean(name)}")
-    else:
-        ctx.say("The audit log records no backups of this vault.")
-    ctx.say("Any backup or copy made before now still opens with the old key and the old "
-            "passphrases: destroy those you no longer need, and make a new backup now "
-            "('uwu backup DEST'). Surgery packs have keys of their own and are not changed.")
-    return EXIT_OK
-
-
-COMMANDS["rotate-key"] = cmd_rotate_key
-
-
 def _clean(text: str) -> str:
     from uwu_tui.display import clean
 
@@ -562,22 +523,17 @@ def run(
         ctx = Context(args, Passphrases(stdin, prompt), out)
         handler = COMMANDS.get(args.command or "", cmd_tui)
         return handler(ctx)
+    except UwuError as error:
+        print(f"{PROG}: {error.message}", file=err)
+        return error.exit_code
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted; nothing half-saved.", file=err)
         return 130
     except Exception as error:  # noqa: BLE001 - the last line of defence
         from uwu_tui.crash import safe_report
-        from uwu_tui.display import clean
-        from uwu_tui.errors import expected
 
-        # UwuError, and the disk-full / read-only / damaged-page errors errors.py knows;
-        # messages may quote an argument: printed inert (no terminal escapes).
-        known = expected(error, f"finish 'uwu {args.command or ''}'".replace(" ''", ""))
-        if known is None:
-            print(safe_report(error), file=err)
-            return 1
-        print(f"{PROG}: {clean(known.message)}", file=err)
-        return known.exit_code
+        print(safe_report(error), file=err)
+        return 1
 
 
 def main() -> None:

@@ -27,8 +27,6 @@ from uwu_tui.data import (
     attempts, audit, cases, conflicts, consents, db, files, grants, inbox, members, purge, schema,
     registers, surgery, users,
 )
-from uwu_tui.data import rotation
-from uwu_tui.data.rotation import Enrolment
 from uwu_tui.data.conflicts import Conflict
 from uwu_tui.data.registers import (
     Breach, BreachAction, BreachAmendment, Incident, IncidentNote, Supervision, Training,
@@ -43,10 +41,11 @@ from uwu_tui.data.ids import uuid7
 from uwu_tui.data.inbox import InboxItem
 from uwu_tui.data.members import DirectoryEntry, Member
 from uwu_tui.data.keyslots import DataKey, KeyFile, read_db_salt, seal_slot, update_keyfile
+from uwu_tui.data.keyslots import SigningKey, with_signing_key
+from uwu_tui.errors import HeadMismatch, SigningKeyMismatch
 from uwu_tui.data.users import User
 from uwu_tui.data.vault import VaultPaths
 from uwu_tui.errors import (
-    AuthError,
     AuditBroken,
     ConflictError,
     NeedsBreakGlass,
@@ -75,7 +74,7 @@ __all__ = [
     "Member", "NoteHit", "PlanAction", "RetentionCandidate", "Session", "SubjectAccess", "User",
     "VerifyResult", "Breach", "BreachAction", "BreachAmendment", "BreachDetail", "BreachSummary",
     "Conflict", "Incident", "IncidentDetail", "IncidentNote", "Supervision", "Training",
-    "TrainingAlert", "Enrolment", "KeyRotation",
+    "TrainingAlert",
 ]
 
 
@@ -93,23 +92,9 @@ def typed_time(value: object, field: str = "occurred_at") -> str:
 
 
 def check_new_passphrase(passphrase: str, username: str) -> None:
-    if any("\ud800" <= ch <= "\udfff" for ch in passphrase):  # cannot be UTF-8 encoded
-        raise ValidationError("The passphrase holds bytes that are not text: type it again.",
-                              field="passphrase")
     problems = passphrase_problems(passphrase, username)
     if problems:
         raise ValidationError(" ".join(problems), field="passphrase")
-
-
-@dataclass(frozen=True)
-class KeyRotation:
-    """What `Session.rotate_key` did: codes to hand over (once), backups still on the old key."""
-
-    enrolments: tuple[Enrolment, ...]
-    #: (when, file name) of every backup the audit log records, oldest first.
-    backups: tuple[tuple[str, str], ...]
-    #: An earlier rotation had stopped before re-keying (its codes never worked).
-    replaced_unfinished: bool
 
 
 @dataclass(frozen=True)
@@ -139,6 +124,8 @@ class Session:
         self._keyfile = keyfile
         self._key: DataKey | None = key
         self._audit_key: bytes | None = audit.audit_key(key, keyfile.vault_id)
+        #: This user's audit signing key while unlocked (from their slot; wiped on lock).
+        self._signing: SigningKey | None = None
         self._clock = clock
         self._local = threading.local()
         self._connections: list[db.Connection] = []
@@ -146,9 +133,6 @@ class Session:
         self.user = Identity(user.username, user.full_name, user.role)
         slot = keyfile.slot_for(user.username)
         self.must_change_passphrase = bool(slot and slot.must_change)
-        #: Signed in with a key rotation's one-time enrolment code: a new passphrase first.
-        self.must_enrol = bool(slot and slot.enrol)
-        self._enrol_slot_id = slot.slot_id if slot and slot.enrol else None
         self.locked_at: datetime | None = None
 
     # ---- opening ---------------------------------------------------------------
@@ -170,23 +154,34 @@ class Session:
         check_new_passphrase(passphrase, username)
         paths = VaultPaths.of(vault_path)
         now = iso(clock())
-        keyfile, key = vaultfile.create(paths, username, passphrase, now, kdf_params=kdf_params)
+        signing = SigningKey.generate()  # the first officer's, sealed in their slot
+        try:
+            keyfile, key = vaultfile.create(paths, username, passphrase, now,
+                                            kdf_params=kdf_params, signing_key=signing)
+        except BaseException:
+            signing.wipe()
+            raise
         conn = vaultfile.connect(paths, keyfile, key)
         try:
             akey = audit.audit_key(key, keyfile.vault_id)
+            signer = audit.Signer(signing, keyfile.vault_id)
             with db.write(conn, "create the first account"):
                 users.insert(conn, username, full_name, roles.OFFICER, now)
+                audit.register_signing_key(conn, akey, signer, at=now, username=username,
+                                           origin=cls.ORIGIN_LOCAL)
                 audit.append(conn, akey, at=now, username=username, action="vault create",
                              entity="vault", entity_id=keyfile.vault_id,
-                             summary="vault created", origin=cls.ORIGIN_LOCAL)
+                             summary="vault created", origin=cls.ORIGIN_LOCAL, signer=signer)
                 audit.append(conn, akey, at=now, username=username, action="user add",
                              entity="user", entity_id=username,
-                             summary="first account, role officer", origin=cls.ORIGIN_LOCAL)
+                             summary="first account, role officer", origin=cls.ORIGIN_LOCAL,
+                             signer=signer)
             user = users.get(conn, username)
         finally:
             conn.close()
         assert user is not None
         session = cls(paths, keyfile, key, user, clock)
+        session._signing = signing
         session._audit("login", "user", username, "signed in")
         return session
 
@@ -201,14 +196,21 @@ class Session:
     ) -> Session:
         """Unlock as `username`. Raises AuthError or VaultError subclasses with clear messages."""
         paths = VaultPaths.of(vault_path)
-        keyfile, key = vaultfile.open_key(paths, username, passphrase, iso(clock()))
+        keyfile, key, signing = vaultfile.open_keys(paths, username, passphrase, iso(clock()))
         try:
             user = cls._prepare(paths, keyfile, key, username)
         except BaseException:
             key.wipe()
+            if signing is not None:
+                signing.wipe()
             raise
         session = cls(paths, keyfile, key, user, clock)
-        session._after_sign_in("login", "signed in")
+        try:
+            session._take_signing_key(passphrase, signing)
+            session._after_sign_in("login", "signed in")
+        except BaseException:
+            session._drop_keys()
+            raise
         return session
 
     @staticmethod
@@ -235,6 +237,7 @@ class Session:
         with contextlib.suppress(OSError, StorageError):
             pending = attempts.take_pending_and_reset(self.paths.db, self.user.username)
         with self._write("record the sign-in") as conn:
+            self._register_own_key(conn)
             for name, times in sorted(pending.items()):
                 for at in times:
                     self._append(conn, "failed login", "user", name,
@@ -262,44 +265,167 @@ class Session:
         self._key.wipe()
         self._key = None
         self._audit_key = None
+        self._wipe_signing()
         self.locked_at = self._clock()
 
     def unlock(self, passphrase: str) -> None:
         """The same user's passphrase reopens the session where it was."""
         if self._key is not None:
             return
-        keyfile, key = vaultfile.open_key(
+        keyfile, key, signing = vaultfile.open_keys(
             self.paths, self.user.username, passphrase, iso(self._clock())
         )
-        slot = keyfile.slot_for(self.user.username)
-        if slot is not None and slot.enrol and slot.slot_id != self._enrol_slot_id:
-            key.wipe()
-            raise AuthError("The vault's key was rotated while this session was locked: sign "
-                            "out, then sign in again with your enrolment code.")
         try:
             user = self._prepare(self.paths, keyfile, key, self.user.username)
         except BaseException:
             key.wipe()
+            if signing is not None:
+                signing.wipe()
             raise
         self._keyfile = keyfile
         self._key = key
         self._audit_key = audit.audit_key(key, keyfile.vault_id)
         self.user = Identity(user.username, user.full_name, user.role)
         self.locked_at = None
-        self._after_sign_in("unlock", "unlocked")
+        try:
+            self._take_signing_key(passphrase, signing)
+            self._after_sign_in("unlock", "unlocked")
+        except BaseException:
+            self._drop_keys()
+            self.locked_at = self._clock()
+            raise
 
     def close(self) -> None:
-        """Sign out: audit, checkpoint, close, wipe (no audit row and no checkpoint once the
-        vault was found damaged: uwu writes nothing more into it)."""
-        damaged = getattr(self, "_damaged", False)
-        if self._key is not None and not damaged:
+        """Sign out: audit, checkpoint, close, wipe."""
+        if self._key is not None:
             with contextlib.suppress(UwuError, db.DatabaseError):
                 self._audit("logout", "user", self.user.username, "signed out")
-        self._close_connections(checkpoint=not damaged)
+        self._close_connections(checkpoint=True)
         if self._key is not None:
             self._key.wipe()
         self._key = None
         self._audit_key = None
+        self._wipe_signing()
+
+    # ---- the audit signing key (issue 7; data/audit.py) ------------------------------
+
+    def _wipe_signing(self) -> None:
+        if self._signing is not None:
+            self._signing.wipe()
+        self._signing = None
+
+    def _drop_keys(self) -> None:
+        """A sign-in that failed after the key was unsealed: close, wipe, hold nothing."""
+        self._close_connections(checkpoint=False)
+        if self._key is not None:
+            self._key.wipe()
+        self._key = None
+        self._audit_key = None
+        self._wipe_signing()
+
+    def _signer(self) -> audit.Signer:
+        if self._signing is None:
+            raise VaultLocked("The vault is locked. Unlock it to continue.")
+        return audit.Signer(self._signing, self.vault_id)
+
+    def _take_signing_key(self, passphrase: str, signing: SigningKey | None) -> None:
+        """Hold this user's signing key for the session. A slot without one (an older
+        keyslot file, an account an officer just added) gets a new key, made here in the
+        user's own process and sealed into their slot before it is registered (so a crash
+        between the two leaves a key that the next sign-in registers). A slot key the
+        vault retired (an officer's reset) is replaced the same way. A slot key that is
+        not the vault's live key for this user, or no slot key while the vault has a
+        live one, refuses the sign-in: rows signed so could never verify."""
+        conn = self._conn()
+        username = self.user.username
+        live = audit.live_signing_key(conn, username)
+        if signing is not None and (live is None or live.key_id != signing.key_id):
+            if audit.signing_key_record(conn, signing.key_id) is not None:
+                signing.wipe()  # retired (reset by an officer): never used again
+                signing = None
+        if signing is None and live is None:
+            signing = self._seal_new_signing_key(passphrase)
+        if signing is None or (live is not None and live.key_id != signing.key_id):
+            if signing is not None:
+                signing.wipe()
+            raise SigningKeyMismatch(
+                f"The audit signing key in your keyslot is not the one this vault registers "
+                f"for '{username}', so nothing you do could be signed. Ask an officer to reset "
+                f"it ('uwu user reset-key {username}', recorded in the audit log), then sign "
+                "in again.")
+        self._signing = signing
+
+    def _seal_new_signing_key(self, passphrase: str) -> SigningKey:
+        """A new signing key sealed into this user's slot; if another sign-in of theirs
+        sealed one first, that one (the slot is the single source)."""
+        assert self._key is not None
+        username = self.user.username
+        fresh = SigningKey.generate()
+        slot = self._keyfile.slot_for(username)
+        if slot is None or getattr(slot, "enrol", False):
+            # An enrolment code's slot is replaced as soon as the user sets a passphrase
+            # (sealing this key in); until then the key lives in this session only.
+            return fresh
+        taken: list[bool] = []
+
+        def add(current: KeyFile) -> KeyFile:
+            existing = current.slot_for(username)
+            if existing is None or not existing.active or existing.slot_id != slot.slot_id:
+                raise DisabledUser(f"The account '{username}' changed while signing in: "
+                                   "sign in again.")
+            if existing.sealed != slot.sealed and existing.has_signing_key:
+                taken.append(True)  # another sign-in of this user sealed one just now
+                return current
+            return current.with_slot(with_signing_key(existing, current.vault_id, passphrase,
+                                                      self._key, fresh))
+
+        self._keyfile = update_keyfile(self.paths.keys, self._key, add)
+        if taken:
+            fresh.wipe()
+            key, signing = self._keyfile.unseal_keys(username, passphrase)
+            key.wipe()
+            assert signing is not None
+            return signing
+        return fresh
+
+    def _register_own_key(self, conn: db.Connection) -> None:
+        """Inside the sign-in's transaction: register this session's key if this user
+        has no live one (first sign-in since migration 006, or after a reset)."""
+        assert self._audit_key is not None and self._signing is not None
+        live = audit.live_signing_key(conn, self.user.username)
+        if live is None:
+            audit.register_signing_key(conn, self._audit_key, self._signer(),
+                                       at=iso(self._clock()), username=self.user.username,
+                                       origin=self.origin)
+        elif live.key_id != self._signing.key_id:
+            raise SigningKeyMismatch("Another signing key was registered for you while you "
+                                     "signed in: sign in again.")
+
+    def _retire_signing_key(self, conn: db.Connection, username: str, reason: str) -> None:
+        """Retire `username`'s live signing key, in a row this session signs."""
+        assert self._audit_key is not None
+        live = audit.live_signing_key(conn, username)
+        if live is not None:
+            audit.retire_signing_key(conn, self._audit_key, self._signer(),
+                                     at=iso(self._clock()), actor=self.user.username,
+                                     record=live, reason=reason, origin=self.origin)
+
+    def reset_signing_key(self, username: str) -> None:
+        """(officer) Retire a user's signing key (its slot lost it, or it no longer matches
+        the vault's): they get a new one at their next sign-in. Recorded, signed by the
+        officer; an officer cannot reset their own."""
+        self._require(Permission.MANAGE_USERS)
+        self._require_office()
+        conn = self._conn()
+        if users.get(conn, username) is None:
+            raise ValidationError(f"There is no account '{username}'.", field="username")
+        if username == self.user.username:
+            raise PermissionDenied("You cannot reset your own signing key; ask another officer.")
+        if audit.live_signing_key(conn, username) is None:
+            raise ValidationError(f"'{username}' has no signing key to reset: one is made at "
+                                  "their next sign-in.")
+        with self._write("reset the signing key") as conn:
+            self._retire_signing_key(conn, username, f"reset by {self.user.username}")
 
     def _close_connections(self, checkpoint: bool) -> None:
         with self._conn_lock:
@@ -341,8 +467,21 @@ class Session:
         return audit.append(
             conn, self._audit_key, at=iso(self._clock()), username=author or self.user.username,
             action=action, entity=entity, entity_id=entity_id, summary=summary,
-            origin=origin or self.origin,
+            origin=origin or self.origin, signer=self._live_signer(conn),
         )
+
+    def _live_signer(self, conn: db.Connection) -> audit.Signer:
+        """This session's signer, refused once an officer retired the key (account
+        disabled, key reset): a row it signed would break the chain."""
+        signer = self._signer()
+        record = audit.signing_key_record(conn, signer.key.key_id)
+        if record is None or not record.live:
+            account = users.get(conn, self.user.username)
+            if account is None or not account.active:
+                raise DisabledUser(f"The account '{self.user.username}' has been disabled.")
+            raise SigningKeyMismatch("Your audit signing key was retired (an officer reset "
+                                     "it): sign in again.")
+        return signer
 
     def _audit(self, action: str, entity: str = "", entity_id: str = "", summary: str = "") -> int:
         with self._write("record the audit entry") as conn:
@@ -361,12 +500,6 @@ class Session:
         if self._key is None:
             raise VaultLocked("The vault is locked. Unlock it to continue.")
         self._refresh_identity()
-        if self.must_enrol:
-            raise PermissionDenied(
-                "The vault's key was rotated: choose your new passphrase before doing anything "
-                "else (in the TUI, or with 'uwu passwd', your enrolment code as the current "
-                "passphrase)."
-            )
         if self.must_change_passphrase:
             raise PermissionDenied(
                 "You must change your initial passphrase before doing anything else "
@@ -430,22 +563,12 @@ class Session:
                 raise ValidationError(f"There is already an account '{username}'.", field="username")
             return current.with_slot(slot)
 
-        written = False
-        try:
-            with self._write("add the account") as conn:
-                users.insert(conn, username, full_name, role, now)
-                self._append(conn, "user add", "user", username, f"role {role}")
-                # The keyslot goes last, inside the transaction: if it cannot be written,
-                # the account row is rolled back too.
-                self._keyfile = update_keyfile(self.paths.keys, self._key, add)
-                written = True
-        except BaseException:
-            if written:  # the row did not commit (a full disk): take the new slot out again
-                self._undo_keyslot_write(
-                    lambda keyfile: replace(keyfile, slots=tuple(
-                        s for s in keyfile.slots if s.slot_id != slot.slot_id)),
-                    f"the new account '{username}' has a keyslot but no record")
-            raise
+        with self._write("add the account") as conn:
+            users.insert(conn, username, full_name, role, now)
+            self._append(conn, "user add", "user", username, f"role {role}")
+            # The keyslot goes last, inside the transaction: if it cannot be written,
+            # the account row is rolled back too.
+            self._keyfile = update_keyfile(self.paths.keys, self._key, add)
         created = users.get(conn, username)
         assert created is not None
         return created
@@ -474,6 +597,8 @@ class Session:
         with self._write("disable the account") as conn:
             users.set_status(conn, username, "disabled", now)
             self._append(conn, "user disable", "user", username, "account disabled, keyslot removed")
+            # A key the user could have copied from their slot signs nothing after this.
+            self._retire_signing_key(conn, username, "account disabled")
 
     def set_role(self, username: str, role: str) -> None:
         """(officer) Change a user's role."""
@@ -502,13 +627,6 @@ class Session:
         """Anyone, for themselves: only their own keyslot is rewritten."""
         if self._key is None:
             raise VaultLocked("The vault is locked. Unlock it to continue.")
-        if self.must_enrol:  # `current` is the enrolment code
-            try:
-                self._keyfile.unseal(self.user.username, current).wipe()
-            except WrongPassphrase:
-                raise WrongPassphrase("That is not your enrolment code.") from None
-            self.enrol(new)
-            return
         username = self.user.username
         try:
             self._keyfile.unseal(username, current).wipe()
@@ -519,98 +637,20 @@ class Session:
             raise ValidationError("The new passphrase must differ from the current one.",
                                   field="passphrase")
         now = iso(self._clock())
-        slot = seal_slot(self.vault_id, username, new, self._key, now)
-
-        replaced: list = []  # the slot as it was, once the new one is on disk
+        slot = seal_slot(self.vault_id, username, new, self._key, now,
+                         signing_key=self._signing)  # the same signing key, newly sealed
 
         def rewrite(keyfile: KeyFile) -> KeyFile:
             # Disabled while signed in: never bring the removed slot back.
             existing = keyfile.slot_for(username)
             if existing is None or not existing.active:
                 raise DisabledUser(f"The account '{username}' is disabled and can no longer unlock.")
-            replaced[:] = [existing]
             return keyfile.with_slot(slot)
 
-        written = False
-        try:
-            with self._write("change the passphrase") as conn:
-                self._append(conn, "passphrase change", "user", username, "own keyslot rewritten")
-                self._keyfile = update_keyfile(self.paths.keys, self._key, rewrite)
-                written = True
-        except BaseException:
-            if written and replaced:  # the audit row did not commit (a full disk): undo
-                self._undo_keyslot_write(lambda keyfile: keyfile.with_slot(replaced[0]),
-                                         "the NEW passphrase is the one that works now")
-            raise
-        self.must_change_passphrase = False
-
-    def _undo_keyslot_write(self, undo: Callable[[KeyFile], KeyFile], otherwise: str) -> None:
-        """A keyslot file change was written inside a transaction that then failed to commit
-        (a full disk): write the keyslot file back, so the vault and its keyslots agree and
-        nothing changed. `otherwise` says what holds if even that cannot be written."""
-        assert self._key is not None
-        try:
-            self._keyfile = update_keyfile(self.paths.keys, self._key, undo)
-        except UwuError:
-            raise StorageError(
-                "The change could not be saved in the vault (is the disk full?) and the "
-                f"keyslot file could not be put back: {otherwise}."
-            ) from None
-
-    # ---- key rotation and enrolment (issue 7; data/rotation.py) ----------------------
-
-    def rotate_key(self, passphrase: str) -> KeyRotation:
-        """(officer) A new data key: the vault is re-keyed and verified, the officer's slot
-        sealed again under `passphrase`, every other active user given a one-time
-        enrolment code. Refused while other sessions have the vault open."""
-        self._require(Permission.MANAGE_USERS)
-        self._require_office()
-        assert self._key is not None
-        conn = self._conn()
-        active = [user.username for user in users.all_users(conn) if user.active]
-        backups = [(row.at, row.summary.removeprefix("encrypted backup written to "))
-                   for row in audit.query(conn, action="backup", limit=1000)]
-        self._close_connections(checkpoint=True)
-        result = rotation.rotate(self.paths.db, self.paths.keys, self._key,
-                                 officer=self.user.username, passphrase=passphrase,
-                                 active_users=active, now=iso(self._clock()),
-                                 origin=self.origin)
-        self._key.wipe()
-        self._key = result.key
-        self._keyfile = result.keyfile
-        self._audit_key = audit.audit_key(result.key, result.keyfile.vault_id)
-        return KeyRotation(result.enrolments, tuple(reversed(backups)),
-                           result.replaced_unfinished)
-
-    def enrol(self, new_passphrase: str) -> None:
-        """After signing in with an enrolment code: the user's own new passphrase. The code
-        stops working (its slot is replaced)."""
-        if self._key is None:
-            raise VaultLocked("The vault is locked. Unlock it to continue.")
-        if not self.must_enrol:
-            raise ValidationError("There is no enrolment to complete: you signed in with "
-                                  "your passphrase.")
-        username = self.user.username
-        check_new_passphrase(new_passphrase, username)
-        enrol_slot = self._enrol_slot_id
-        slot = seal_slot(self.vault_id, username, new_passphrase, self._key, iso(self._clock()))
-
-        def rewrite(keyfile: KeyFile) -> KeyFile:
-            existing = keyfile.slot_for(username)
-            if existing is None or not existing.active:
-                raise DisabledUser(f"The account '{username}' is disabled and can no longer unlock.")
-            if existing.slot_id != enrol_slot:
-                raise ValidationError("This enrolment code has been used already: sign in with "
-                                      "the passphrase chosen then.", field="passphrase")
-            return keyfile.with_slot(slot)
-
-        with self._write("enrol") as conn:
-            self._append(conn, "enrol", "user", username,
-                         "own passphrase set with a one-time enrolment code")
+        with self._write("change the passphrase") as conn:
+            self._append(conn, "passphrase change", "user", username, "own keyslot rewritten")
             self._keyfile = update_keyfile(self.paths.keys, self._key, rewrite)
-        self.must_enrol = False
         self.must_change_passphrase = False
-        self._enrol_slot_id = None
 
     # ---- audit ----------------------------------------------------------------
 
@@ -625,32 +665,30 @@ class Session:
         self._require(Permission.VIEW_AUDIT)
         return audit.actions(self._conn())
 
-    def verify(self, progress: Callable[[int, int], None] | None = None) -> VerifyResult:
-        """(officer) Integrity checks plus the audit chain; the result is itself audited."""
+    def verify(self, progress: Callable[[int, int], None] | None = None, *,
+               head: tuple[int, str] | None = None) -> VerifyResult:
+        """(officer) Integrity checks plus the audit chain (links and signatures), and,
+        given `head` = (seq, hash prefix) recorded earlier, that row `seq` still has that
+        hash; the result is itself audited."""
         self._require(Permission.VERIFY)
         conn = self._conn()
+        problems = [row[0] for row in conn.execute("PRAGMA integrity_check").fetchall()]
+        cipher = [row[0] for row in conn.execute("PRAGMA cipher_integrity_check").fetchall()]
         assert self._audit_key is not None
-        try:
-            problems = [row[0] for row in conn.execute("PRAGMA integrity_check").fetchall()]
-            cipher = [row[0] for row in conn.execute("PRAGMA cipher_integrity_check").fetchall()]
-            result = audit.verify(conn, self._audit_key, progress)
-        except db.DatabaseError as error:  # a page failing its HMAC reads as "malformed"
-            known = db.translate(error, "check the vault")
-            if isinstance(known, VaultDamaged):
-                self._damaged = True  # write nothing more into it (see close)
-                raise VaultDamaged("The vault is damaged: it failed its integrity check (a page "
-                                   "does not decrypt or check out). Restore it from a backup."
-                                   ) from None
-            raise known from None
+        result = audit.verify(conn, self._audit_key, progress, recorded_head=head)
         if problems != ["ok"] or cipher:
-            self._damaged = True
             raise VaultDamaged("The vault failed its integrity check: restore it from a backup.")
         summary = "chain intact" if result.ok else f"chain broken at row {result.broken_seq}"
+        if head is not None:
+            summary += (f", recorded head {result.head_checked} holds" if result.head_checked
+                        else f", recorded head row {head[0]} does not hold")
         self._audit("verify", "vault", self.vault_id, f"{summary}, {result.rows} rows")
         return result
 
-    def require_chain_intact(self) -> VerifyResult:
-        result = self.verify()
+    def require_chain_intact(self, head: tuple[int, str] | None = None) -> VerifyResult:
+        result = self.verify(head=head)
+        if result.head_mismatch:
+            raise HeadMismatch(result.describe())
         if not result.ok:
             raise AuditBroken(result.describe())
         return result
@@ -2324,12 +2362,8 @@ class Session:
         if vaultfile.exists(pack_paths):
             raise ValidationError(f"{target} already exists: choose a new name.")
         pack_id = uuid7()
-        try:
-            keyfile, key = vaultfile.create(pack_paths, username, passphrase, iso(now))
-        except StorageError as error:  # a full disk: say so for the pack, not "the vault"
-            raise error.for_operation("write the surgery pack") from None
-        except db.DatabaseError as error:
-            raise db.translate(error, "write the surgery pack") from None
+        keyfile, key = vaultfile.create(pack_paths, username, passphrase, iso(now),
+                                          signing_key=self._signer().key)
         try:
             surgery.attach(conn, str(pack_paths.db), key.raw().hex())
             try:
@@ -2350,20 +2384,23 @@ class Session:
             pack_conn = vaultfile.connect(pack_paths, keyfile, key)
             try:
                 with db.write(pack_conn, "start the pack's audit chain"):
-                    audit.append(pack_conn, audit.audit_key(key, keyfile.vault_id), at=iso(now),
+                    # The pack's slot holds this user's own signing key, registered first.
+                    pack_akey = audit.audit_key(key, keyfile.vault_id)
+                    pack_signer = audit.Signer(self._signer().key, keyfile.vault_id)
+                    audit.register_signing_key(pack_conn, pack_akey, pack_signer, at=iso(now),
+                                               username=username, origin=f"pack:{pack_id}")
+                    audit.append(pack_conn, pack_akey, at=iso(now),
                                  username=username, action="surgery export",
                                  entity="surgery pack", entity_id=pack_id,
                                  summary=f"pack created from vault {self.vault_id}",
-                                 origin=f"pack:{pack_id}")
+                                 origin=f"pack:{pack_id}", signer=pack_signer)
                 db.checkpoint(pack_conn)
             finally:
                 pack_conn.close()
-        except BaseException as error:
+        except BaseException:
             for path in pack_paths.sidecars():
                 with contextlib.suppress(OSError):
                     path.unlink()
-            if isinstance(error, (db.DatabaseError, OSError)):
-                raise db.translate(error, "write the surgery pack") from None
             raise
         finally:
             key.wipe()

@@ -25,6 +25,7 @@ plaintext index would hold the tail even where the whole canary is not.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import secrets
@@ -36,10 +37,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from tests.conftest import CASEWORKER, CASEWORKER_INITIAL, FIXED_NOW, OFFICER
+from tests.conftest import CASEWORKER, FIXED_NOW, OFFICER
 
+#: The passphrase of the crash tests' vaults (the scenario makes its own, as canaries).
 OFFICER_PASSPHRASE = "canary vault lantern grove"
-CASEWORKER_PASSPHRASE = "canary harbour pebble drift"
 
 #: Characters of each canary's random tail searched for on their own (see the docstring).
 TAIL = 16
@@ -279,6 +280,8 @@ class Scenario:
     fts_roots: dict[str, int] = field(default_factory=dict)
     #: What the scenario checked through Session that it really wrote.
     checks: list[str] = field(default_factory=list)
+    #: The passphrases the scenario used (canaries too: stored nowhere, not even encrypted).
+    passphrases: dict[str, str] = field(default_factory=dict)
 
     def names_allowed(self) -> dict[str, Path]:
         return {"audit.backup_name": self.backup.parent}
@@ -287,21 +290,30 @@ class Scenario:
 def build_scenario(env: LeakEnv) -> Scenario:
     """Everything in the module docstring, through Session; every session is closed at
     the end (the officer's after a lock), so the WAL is checkpointed."""
+    from uwu_tui.errors import WrongPassphrase
     from uwu_tui.session import Session
 
     c = Canaries()
     clock = Clock()
     vault = env.vault
     today = FIXED_NOW.date().isoformat()
+    # Passphrases are canaries that must be stored nowhere, not even inside the vault.
+    officer_pass = c.text("secret.officer_passphrase", stored=False)
+    initial = c.text("secret.initial_passphrase", stored=False)
+    caseworker_pass = c.text("secret.caseworker_passphrase", stored=False)
+    wrong = c.text("secret.wrong_passphrase", stored=False)
     Session.create(vault, OFFICER, c.text("user.officer_full_name", wide=True),
-                   OFFICER_PASSPHRASE, clock=clock).close()
-    alice = Session.open(vault, OFFICER, OFFICER_PASSPHRASE, clock=clock)
-    alice.add_user(CASEWORKER, c.text("user.caseworker_full_name"), "caseworker",
-                   CASEWORKER_INITIAL)
-    first = Session.open(vault, CASEWORKER, CASEWORKER_INITIAL, clock=clock)
-    first.change_passphrase(CASEWORKER_INITIAL, CASEWORKER_PASSPHRASE)
+                   officer_pass, clock=clock).close()
+    alice = Session.open(vault, OFFICER, officer_pass, clock=clock)
+    alice.add_user(CASEWORKER, c.text("user.caseworker_full_name"), "caseworker", initial)
+    first = Session.open(vault, CASEWORKER, initial, clock=clock)
+    first.change_passphrase(initial, caseworker_pass)
     first.close()
-    bob = Session.open(vault, CASEWORKER, CASEWORKER_PASSPHRASE, clock=clock)
+    # A failed sign-in is counted outside the vault (vault.attempts), then audited.
+    with contextlib.suppress(WrongPassphrase):
+        Session.open(vault, CASEWORKER, wrong, clock=clock)
+        raise AssertionError("a wrong passphrase opened the vault")
+    bob = Session.open(vault, CASEWORKER, caseworker_pass, clock=clock)
     checks: list[str] = []
     try:
         # -- members: every field, communication needs included
@@ -434,9 +446,9 @@ def build_scenario(env: LeakEnv) -> Scenario:
                               username=CASEWORKER)
 
         # -- a surgery pack: exported, worked on offline, merged back
-        pack = alice.surgery_export(env.packs / "surgery.db", OFFICER_PASSPHRASE,
+        pack = alice.surgery_export(env.packs / "surgery.db", officer_pass,
                                     membership_numbers=[ann.membership_no, ben.membership_no])
-        offline = Session.open(pack, OFFICER, OFFICER_PASSPHRASE, clock=clock)
+        offline = Session.open(pack, OFFICER, officer_pass, clock=clock)
         try:
             assert offline.is_pack
             offline.add_entry(case.id, "general", c.text("pack.entry_body", wide=True))
@@ -451,7 +463,7 @@ def build_scenario(env: LeakEnv) -> Scenario:
             assert offline.search_notes(c.items["pack.entry_body"].token)
         finally:
             offline.close()
-        report = alice.surgery_merge(pack, OFFICER_PASSPHRASE)
+        report = alice.surgery_merge(pack, officer_pass)
         assert not report.already_merged and report.conflicts == 0
         assert any(e.body == c.items["pack.entry_body"].value
                    for e in alice.case_entries(case.id)), "offline entry merged"
@@ -467,6 +479,8 @@ def build_scenario(env: LeakEnv) -> Scenario:
         summary = alice.export_breach_summary(env.exports / "breach-summary.md")
 
         assert alice.verify().ok
+        assert alice.audit_log(action="failed login", username=CASEWORKER)
+        checks.append("failed sign-in audited")
         fts_roots = {name: root for name, root in alice._conn().execute(
             "SELECT name, rootpage FROM sqlite_schema"
             " WHERE name IN ('member_fts_data', 'entry_fts_data')")}
@@ -474,7 +488,8 @@ def build_scenario(env: LeakEnv) -> Scenario:
     finally:
         bob.close()
         alice.close()
-    return Scenario(env, c, vault, backup, pack, sar, summary, fts_roots, checks)
+    return Scenario(env, c, vault, backup, pack, sar, summary, fts_roots, checks,
+                    {OFFICER: officer_pass, CASEWORKER: caseworker_pass})
 
 
 # ---- the crash child ------------------------------------------------------------------

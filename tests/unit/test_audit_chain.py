@@ -119,7 +119,8 @@ def test_every_sign_in_lock_account_change_backup_and_verify_is_recorded(
     assert [r.action for r in ordered if r.seq > start] == [
         "user add", "user role", "user disable", "lock", "unlock", "backup", "verify"
     ]
-    assert [r.action for r in ordered[:3]] == ["vault create", "user add", "login"]
+    # The first officer's signing key is registered (self-signed) before anything it signs.
+    assert [r.action for r in ordered[:4]] == ["key register", "vault create", "user add", "login"]
     # Summaries carry ids and neutral words, never a person's full name.
     assert not [r for r in rows if "Example" in r.summary]
     assert all(r.origin == "local" for r in rows)

@@ -58,7 +58,7 @@ REPO = Path(__file__).resolve().parents[2]
 RECORD_TYPES = {
     "user", "member", "member2", "import", "case", "entry", "plan", "consent", "consent2",
     "disclosure", "sar", "erasure", "break_glass", "breach", "incident", "conflict",
-    "supervision", "training", "pack", "audit",
+    "supervision", "training", "pack", "audit", "secret",
 }
 
 
@@ -100,17 +100,20 @@ def test_every_canary_is_in_the_vault_plaintext(scenario: Scenario) -> None:
     """The control: decrypted page by page, the office vault holds every canary (so every
     field was written, and the scan above looked for bytes that really exist), and so does
     the backup; the pack holds what went into it and what was done offline."""
-    key = data_key(scenario.vault, OFFICER, OFFICER_PASSPHRASE)
+    key = data_key(scenario.vault, OFFICER, scenario.passphrases[OFFICER])
     plain = b"".join(pagescan.VaultFiles.read(scenario.vault).plaintext(key))
-    missing = [c.name for c in scenario.canaries if c.value.encode("utf-8") not in plain]
-    assert missing == []
+    stored = [c for c in scenario.canaries if c.stored]
+    assert [c.name for c in stored if c.value.encode("utf-8") not in plain] == []
     backup = b"".join(pagescan.VaultFiles.read(scenario.backup).plaintext(key))
     # All but the audit row recording the backup itself, written after it.
-    assert [c.name for c in scenario.canaries
-            if c.value.encode() not in backup] == ["audit.backup_name"]
+    assert [c.name for c in stored if c.value.encode() not in backup] == ["audit.backup_name"]
 
-    pack_key = data_key(scenario.pack, OFFICER, OFFICER_PASSPHRASE)
+    pack_key = data_key(scenario.pack, OFFICER, scenario.passphrases[OFFICER])
     pack = b"".join(pagescan.VaultFiles.read(scenario.pack).plaintext(pack_key))
+    # Passphrases, right or wrong, are stored nowhere, not even encrypted.
+    secrets_ = [c for c in scenario.canaries if not c.stored]
+    assert len(secrets_) == 4
+    assert scan_bytes("decrypted vault, backup and pack", plain + backup + pack, secrets_) == []
     for name in ("member.given_name", "case.title", "entry.body", "pack.entry_body",
                  "pack.breach_description", "pack.member_workplace"):
         assert scenario.canaries.items[name].value.encode() in pack, name
@@ -118,14 +121,25 @@ def test_every_canary_is_in_the_vault_plaintext(scenario: Scenario) -> None:
     for name in ("breach.outcome", "supervision.notes", "training.course"):
         assert scenario.canaries.items[name].value.encode() not in pack, name
     assert scenario.checks == ["member search", "import", "note search", "surgery merge",
-                               "audit summary"]
+                               "audit summary", "failed sign-in audited"]
+
+
+def test_no_data_key_in_any_file(scenario: Scenario) -> None:
+    """The vault's and the pack's data keys exist on disk only sealed in their keyslot
+    files: neither the raw bytes nor their hex (as given to PRAGMA key) is in any file."""
+    paths = files_under(*scenario.env.scan_roots())
+    for db in (scenario.vault, scenario.pack):
+        key = data_key(db, OFFICER, scenario.passphrases[OFFICER])
+        forms = [key, key.hex().encode(), key.hex().upper().encode(),
+                 key.hex().encode("utf-16-le")]
+        assert [str(p) for p in paths if any(f in p.read_bytes() for f in forms)] == []
 
 
 def test_the_fts_indexes_hold_the_canaries_inside_the_encryption_only(
         scenario: Scenario) -> None:
     """The search indexes (FTS5 shadow tables) are in the vault, so encrypted: their
     pages, decrypted, hold the lower-cased tokens; the file scan found none of them."""
-    key = data_key(scenario.vault, OFFICER, OFFICER_PASSPHRASE)
+    key = data_key(scenario.vault, OFFICER, scenario.passphrases[OFFICER])
     pages = pagescan.db_pages(scenario.vault.read_bytes(), key)
     assert set(scenario.fts_roots) == {"member_fts_data", "entry_fts_data"}
     expected = {"member_fts_data": ("member.family_name", "member.employer", "import.given_name"),

@@ -235,9 +235,12 @@ def test_export_by_numbers_holds_only_the_chosen_members(office: People, world: 
         # Cal is not in it, not even in the search index.
         assert [m.id for m in laptop_alice.find_members("Three")] == []
         assert [m.id for m in laptop_alice.find_members("Ann")] == [world.ann]
-        # The pack's own chain starts with the export.
-        first = laptop_alice.audit_log(limit=500)[-1]
-        assert first.seq == 1 and first.action == "surgery export"
+        # The pack's own chain starts with the exporter's signing key (the same key as at
+        # the office, sealed in the pack's slot), then the export.
+        first, second = laptop_alice.audit_log(limit=500)[-1:-3:-1]
+        assert (first.seq, first.action, first.username) == (1, "key register", OFFICER)
+        assert (second.seq, second.action) == (2, "surgery export")
+        assert first.key_id == alice._signing.key_id == second.key_id
         assert laptop_alice.verify().ok
         # Accounts are managed at the office.
         with pytest.raises(PermissionDenied):
