@@ -34,7 +34,10 @@ class Passphrases:
 
     def _from_file(self, name: str) -> str:
         if name == "-":
-            line = self._stdin.readline()
+            try:
+                line = self._stdin.readline()
+            except UnicodeDecodeError:
+                raise UsageError("The passphrase on standard input is not UTF-8 text.") from None
             if not line:
                 raise UsageError("Expected a passphrase on standard input, found none.")
             return line.rstrip("\r\n")
@@ -83,8 +86,19 @@ def _common(parser: argparse.ArgumentParser, *, top: bool) -> None:
                         help="read your passphrase from FILE ('-' = standard input)")
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with what it prints made inert: it echoes unknown arguments as they were
+    typed, and an argument may hold terminal escapes (`uwu verify $'\\e]52;c;…\\a'`)."""
+
+    def _print_message(self, message: str, file=None) -> None:  # noqa: ANN001
+        if message:
+            from uwu_tui.display import clean_multiline
+
+            super()._print_message(clean_multiline(message), file)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=PROG,
         description="uwu-tui: confidential casework records for union caseworkers. "
         "With no command, opens the TUI.",
@@ -201,7 +215,9 @@ class Context:
         return Session.open(self.vault, self.username, passphrase), passphrase
 
     def say(self, text: str) -> None:
-        print(text, file=self.out)
+        from uwu_tui.display import clean_multiline
+
+        print(clean_multiline(text), file=self.out)  # a path or name may hold escapes
 
 
 def _login_name() -> str:
@@ -497,6 +513,56 @@ def cmd_surgery(ctx: Context) -> int:
 COMMANDS["surgery"] = cmd_surgery
 
 
+# ---- key rotation (issue 7) ---------------------------------------------------------------
+
+
+def _rotate_key_parser(sub: argparse._SubParsersAction,
+                       command: Callable[[str, str], argparse.ArgumentParser]) -> None:
+    command("rotate-key", "(officers) a new data key: re-encrypt the vault and give every "
+                          "other user a one-time enrolment code")
+
+
+_EXTENSIONS.append(_rotate_key_parser)
+
+
+def cmd_rotate_key(ctx: Context) -> int:
+    """The codes go to standard output once and nowhere else: uwu keeps no copy."""
+    session, passphrase = ctx.open_session_keeping_passphrase()
+    try:
+        done = session.rotate_key(passphrase)
+    finally:
+        session.close()
+    if done.replaced_unfinished:
+        ctx.say("An earlier rotation had stopped before re-keying; its codes never worked "
+                "and this one replaces it.")
+    ctx.say("The vault has a new data key: it was re-encrypted and verified. Your passphrase "
+            "is unchanged.")
+    if done.enrolments:
+        ctx.say("")
+        ctx.say("One-time enrolment codes, shown only now (uwu keeps no copy). Give each "
+                "person theirs by a safe route; they sign in with it as their passphrase and "
+                "must choose a new one:")
+        for item in done.enrolments:
+            ctx.say(f"  {item.username:<20} {item.code}")
+    else:
+        ctx.say("No other active accounts: no enrolment codes to hand out.")
+    ctx.say("")
+    if done.backups:
+        ctx.say("These backups were made with the old key and still open with the old "
+                "passphrases (also those of disabled accounts):")
+        for at, name in done.backups:
+            ctx.say(f"  {at[:16].replace('T', ' ')}  {_clean(name)}")
+    else:
+        ctx.say("The audit log records no backups of this vault.")
+    ctx.say("Any backup or copy made before now still opens with the old key and the old "
+            "passphrases: destroy those you no longer need, and make a new backup now "
+            "('uwu backup DEST'). Surgery packs have keys of their own and are not changed.")
+    return EXIT_OK
+
+
+COMMANDS["rotate-key"] = cmd_rotate_key
+
+
 def _clean(text: str) -> str:
     from uwu_tui.display import clean
 
@@ -523,17 +589,22 @@ def run(
         ctx = Context(args, Passphrases(stdin, prompt), out)
         handler = COMMANDS.get(args.command or "", cmd_tui)
         return handler(ctx)
-    except UwuError as error:
-        print(f"{PROG}: {error.message}", file=err)
-        return error.exit_code
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted; nothing half-saved.", file=err)
         return 130
     except Exception as error:  # noqa: BLE001 - the last line of defence
         from uwu_tui.crash import safe_report
+        from uwu_tui.display import clean
+        from uwu_tui.errors import expected
 
-        print(safe_report(error), file=err)
-        return 1
+        # UwuError, and the disk-full / read-only / damaged-page errors errors.py knows;
+        # messages may quote an argument: printed inert (no terminal escapes).
+        known = expected(error, f"finish 'uwu {args.command or ''}'".replace(" ''", ""))
+        if known is None:
+            print(safe_report(error), file=err)
+            return 1
+        print(f"{PROG}: {clean(known.message)}", file=err)
+        return known.exit_code
 
 
 def main() -> None:

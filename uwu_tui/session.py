@@ -27,6 +27,8 @@ from uwu_tui.data import (
     attempts, audit, cases, conflicts, consents, db, files, grants, inbox, members, purge, schema,
     registers, surgery, users,
 )
+from uwu_tui.data import rotation
+from uwu_tui.data.rotation import Enrolment
 from uwu_tui.data.conflicts import Conflict
 from uwu_tui.data.registers import (
     Breach, BreachAction, BreachAmendment, Incident, IncidentNote, Supervision, Training,
@@ -46,6 +48,7 @@ from uwu_tui.errors import HeadMismatch, SigningKeyMismatch
 from uwu_tui.data.users import User
 from uwu_tui.data.vault import VaultPaths
 from uwu_tui.errors import (
+    AuthError,
     AuditBroken,
     ConflictError,
     NeedsBreakGlass,
@@ -74,7 +77,7 @@ __all__ = [
     "Member", "NoteHit", "PlanAction", "RetentionCandidate", "Session", "SubjectAccess", "User",
     "VerifyResult", "Breach", "BreachAction", "BreachAmendment", "BreachDetail", "BreachSummary",
     "Conflict", "Incident", "IncidentDetail", "IncidentNote", "Supervision", "Training",
-    "TrainingAlert",
+    "TrainingAlert", "Enrolment", "KeyRotation",
 ]
 
 
@@ -92,9 +95,23 @@ def typed_time(value: object, field: str = "occurred_at") -> str:
 
 
 def check_new_passphrase(passphrase: str, username: str) -> None:
+    if any("\ud800" <= ch <= "\udfff" for ch in passphrase):  # cannot be UTF-8 encoded
+        raise ValidationError("The passphrase holds bytes that are not text: type it again.",
+                              field="passphrase")
     problems = passphrase_problems(passphrase, username)
     if problems:
         raise ValidationError(" ".join(problems), field="passphrase")
+
+
+@dataclass(frozen=True)
+class KeyRotation:
+    """What `Session.rotate_key` did: codes to hand over (once), backups still on the old key."""
+
+    enrolments: tuple[Enrolment, ...]
+    #: (when, file name) of every backup the audit log records, oldest first.
+    backups: tuple[tuple[str, str], ...]
+    #: An earlier rotation had stopped before re-keying (its codes never worked).
+    replaced_unfinished: bool
 
 
 @dataclass(frozen=True)
@@ -133,6 +150,9 @@ class Session:
         self.user = Identity(user.username, user.full_name, user.role)
         slot = keyfile.slot_for(user.username)
         self.must_change_passphrase = bool(slot and slot.must_change)
+        #: Signed in with a key rotation's one-time enrolment code: a new passphrase first.
+        self.must_enrol = bool(slot and slot.enrol)
+        self._enrol_slot_id = slot.slot_id if slot and slot.enrol else None
         self.locked_at: datetime | None = None
 
     # ---- opening ---------------------------------------------------------------
@@ -275,6 +295,11 @@ class Session:
         keyfile, key, signing = vaultfile.open_keys(
             self.paths, self.user.username, passphrase, iso(self._clock())
         )
+        slot = keyfile.slot_for(self.user.username)
+        if slot is not None and slot.enrol and slot.slot_id != self._enrol_slot_id:
+            key.wipe()
+            raise AuthError("The vault's key was rotated while this session was locked: sign "
+                            "out, then sign in again with your enrolment code.")
         try:
             user = self._prepare(self.paths, keyfile, key, self.user.username)
         except BaseException:
@@ -296,11 +321,13 @@ class Session:
             raise
 
     def close(self) -> None:
-        """Sign out: audit, checkpoint, close, wipe."""
-        if self._key is not None:
+        """Sign out: audit, checkpoint, close, wipe (no audit row and no checkpoint once the
+        vault was found damaged: uwu writes nothing more into it)."""
+        damaged = getattr(self, "_damaged", False)
+        if self._key is not None and not damaged:
             with contextlib.suppress(UwuError, db.DatabaseError):
                 self._audit("logout", "user", self.user.username, "signed out")
-        self._close_connections(checkpoint=True)
+        self._close_connections(checkpoint=not damaged)
         if self._key is not None:
             self._key.wipe()
         self._key = None
@@ -500,6 +527,12 @@ class Session:
         if self._key is None:
             raise VaultLocked("The vault is locked. Unlock it to continue.")
         self._refresh_identity()
+        if self.must_enrol:
+            raise PermissionDenied(
+                "The vault's key was rotated: choose your new passphrase before doing anything "
+                "else (in the TUI, or with 'uwu passwd', your enrolment code as the current "
+                "passphrase)."
+            )
         if self.must_change_passphrase:
             raise PermissionDenied(
                 "You must change your initial passphrase before doing anything else "
@@ -563,12 +596,22 @@ class Session:
                 raise ValidationError(f"There is already an account '{username}'.", field="username")
             return current.with_slot(slot)
 
-        with self._write("add the account") as conn:
-            users.insert(conn, username, full_name, role, now)
-            self._append(conn, "user add", "user", username, f"role {role}")
-            # The keyslot goes last, inside the transaction: if it cannot be written,
-            # the account row is rolled back too.
-            self._keyfile = update_keyfile(self.paths.keys, self._key, add)
+        written = False
+        try:
+            with self._write("add the account") as conn:
+                users.insert(conn, username, full_name, role, now)
+                self._append(conn, "user add", "user", username, f"role {role}")
+                # The keyslot goes last, inside the transaction: if it cannot be written,
+                # the account row is rolled back too.
+                self._keyfile = update_keyfile(self.paths.keys, self._key, add)
+                written = True
+        except BaseException:
+            if written:  # the row did not commit (a full disk): take the new slot out again
+                self._undo_keyslot_write(
+                    lambda keyfile: replace(keyfile, slots=tuple(
+                        s for s in keyfile.slots if s.slot_id != slot.slot_id)),
+                    f"the new account '{username}' has a keyslot but no record")
+            raise
         created = users.get(conn, username)
         assert created is not None
         return created
@@ -627,6 +670,13 @@ class Session:
         """Anyone, for themselves: only their own keyslot is rewritten."""
         if self._key is None:
             raise VaultLocked("The vault is locked. Unlock it to continue.")
+        if self.must_enrol:  # `current` is the enrolment code
+            try:
+                self._keyfile.unseal(self.user.username, current).wipe()
+            except WrongPassphrase:
+                raise WrongPassphrase("That is not your enrolment code.") from None
+            self.enrol(new)
+            return
         username = self.user.username
         try:
             self._keyfile.unseal(username, current).wipe()
@@ -640,17 +690,96 @@ class Session:
         slot = seal_slot(self.vault_id, username, new, self._key, now,
                          signing_key=self._signing)  # the same signing key, newly sealed
 
+        replaced: list = []  # the slot as it was, once the new one is on disk
+
         def rewrite(keyfile: KeyFile) -> KeyFile:
             # Disabled while signed in: never bring the removed slot back.
             existing = keyfile.slot_for(username)
             if existing is None or not existing.active:
                 raise DisabledUser(f"The account '{username}' is disabled and can no longer unlock.")
+            replaced[:] = [existing]
             return keyfile.with_slot(slot)
 
-        with self._write("change the passphrase") as conn:
-            self._append(conn, "passphrase change", "user", username, "own keyslot rewritten")
-            self._keyfile = update_keyfile(self.paths.keys, self._key, rewrite)
+        written = False
+        try:
+            with self._write("change the passphrase") as conn:
+                self._append(conn, "passphrase change", "user", username, "own keyslot rewritten")
+                self._keyfile = update_keyfile(self.paths.keys, self._key, rewrite)
+                written = True
+        except BaseException:
+            if written and replaced:  # the audit row did not commit (a full disk): undo
+                self._undo_keyslot_write(lambda keyfile: keyfile.with_slot(replaced[0]),
+                                         "the NEW passphrase is the one that works now")
+            raise
         self.must_change_passphrase = False
+
+    def _undo_keyslot_write(self, undo: Callable[[KeyFile], KeyFile], otherwise: str) -> None:
+        """A keyslot file change was written inside a transaction that then failed to commit
+        (a full disk): write the keyslot file back, so the vault and its keyslots agree and
+        nothing changed. `otherwise` says what holds if even that cannot be written."""
+        assert self._key is not None
+        try:
+            self._keyfile = update_keyfile(self.paths.keys, self._key, undo)
+        except UwuError:
+            raise StorageError(
+                "The change could not be saved in the vault (is the disk full?) and the "
+                f"keyslot file could not be put back: {otherwise}."
+            ) from None
+
+    # ---- key rotation and enrolment (issue 7; data/rotation.py) ----------------------
+
+    def rotate_key(self, passphrase: str) -> KeyRotation:
+        """(officer) A new data key: the vault is re-keyed and verified, the officer's slot
+        sealed again under `passphrase`, every other active user given a one-time
+        enrolment code. Refused while other sessions have the vault open."""
+        self._require(Permission.MANAGE_USERS)
+        self._require_office()
+        assert self._key is not None
+        conn = self._conn()
+        active = [user.username for user in users.all_users(conn) if user.active]
+        backups = [(row.at, row.summary.removeprefix("encrypted backup written to "))
+                   for row in audit.query(conn, action="backup", limit=1000)]
+        self._close_connections(checkpoint=True)
+        result = rotation.rotate(self.paths.db, self.paths.keys, self._key,
+                                 officer=self.user.username, passphrase=passphrase,
+                                 active_users=active, now=iso(self._clock()),
+                                 origin=self.origin)
+        self._key.wipe()
+        self._key = result.key
+        self._keyfile = result.keyfile
+        self._audit_key = audit.audit_key(result.key, result.keyfile.vault_id)
+        return KeyRotation(result.enrolments, tuple(reversed(backups)),
+                           result.replaced_unfinished)
+
+    def enrol(self, new_passphrase: str) -> None:
+        """After signing in with an enrolment code: the user's own new passphrase. The code
+        stops working (its slot is replaced)."""
+        if self._key is None:
+            raise VaultLocked("The vault is locked. Unlock it to continue.")
+        if not self.must_enrol:
+            raise ValidationError("There is no enrolment to complete: you signed in with "
+                                  "your passphrase.")
+        username = self.user.username
+        check_new_passphrase(new_passphrase, username)
+        enrol_slot = self._enrol_slot_id
+        slot = seal_slot(self.vault_id, username, new_passphrase, self._key, iso(self._clock()))
+
+        def rewrite(keyfile: KeyFile) -> KeyFile:
+            existing = keyfile.slot_for(username)
+            if existing is None or not existing.active:
+                raise DisabledUser(f"The account '{username}' is disabled and can no longer unlock.")
+            if existing.slot_id != enrol_slot:
+                raise ValidationError("This enrolment code has been used already: sign in with "
+                                      "the passphrase chosen then.", field="passphrase")
+            return keyfile.with_slot(slot)
+
+        with self._write("enrol") as conn:
+            self._append(conn, "enrol", "user", username,
+                         "own passphrase set with a one-time enrolment code")
+            self._keyfile = update_keyfile(self.paths.keys, self._key, rewrite)
+        self.must_enrol = False
+        self.must_change_passphrase = False
+        self._enrol_slot_id = None
 
     # ---- audit ----------------------------------------------------------------
 
@@ -672,11 +801,21 @@ class Session:
         hash; the result is itself audited."""
         self._require(Permission.VERIFY)
         conn = self._conn()
-        problems = [row[0] for row in conn.execute("PRAGMA integrity_check").fetchall()]
-        cipher = [row[0] for row in conn.execute("PRAGMA cipher_integrity_check").fetchall()]
         assert self._audit_key is not None
-        result = audit.verify(conn, self._audit_key, progress, recorded_head=head)
+        try:
+            problems = [row[0] for row in conn.execute("PRAGMA integrity_check").fetchall()]
+            cipher = [row[0] for row in conn.execute("PRAGMA cipher_integrity_check").fetchall()]
+            result = audit.verify(conn, self._audit_key, progress, recorded_head=head)
+        except db.DatabaseError as error:  # a page failing its HMAC reads as "malformed"
+            known = db.translate(error, "check the vault")
+            if isinstance(known, VaultDamaged):
+                self._damaged = True  # write nothing more into it (see close)
+                raise VaultDamaged("The vault is damaged: it failed its integrity check (a page "
+                                   "does not decrypt or check out). Restore it from a backup."
+                                   ) from None
+            raise known from None
         if problems != ["ok"] or cipher:
+            self._damaged = True
             raise VaultDamaged("The vault failed its integrity check: restore it from a backup.")
         summary = "chain intact" if result.ok else f"chain broken at row {result.broken_seq}"
         if head is not None:
@@ -2362,8 +2501,13 @@ class Session:
         if vaultfile.exists(pack_paths):
             raise ValidationError(f"{target} already exists: choose a new name.")
         pack_id = uuid7()
-        keyfile, key = vaultfile.create(pack_paths, username, passphrase, iso(now),
+        try:
+            keyfile, key = vaultfile.create(pack_paths, username, passphrase, iso(now),
                                           signing_key=self._signer().key)
+        except StorageError as error:  # a full disk: say so for the pack, not "the vault"
+            raise error.for_operation("write the surgery pack") from None
+        except db.DatabaseError as error:
+            raise db.translate(error, "write the surgery pack") from None
         try:
             surgery.attach(conn, str(pack_paths.db), key.raw().hex())
             try:
@@ -2397,10 +2541,12 @@ class Session:
                 db.checkpoint(pack_conn)
             finally:
                 pack_conn.close()
-        except BaseException:
+        except BaseException as error:
             for path in pack_paths.sidecars():
                 with contextlib.suppress(OSError):
                     path.unlink()
+            if isinstance(error, (db.DatabaseError, OSError)):
+                raise db.translate(error, "write the surgery pack") from None
             raise
         finally:
             key.wipe()

@@ -6,6 +6,11 @@ with the file but not the key cannot forge a row; someone with the key who drops
 triggers and edits, deletes or inserts a row breaks the chain at that row, and
 `verify` names it. Summaries never carry member personal data: callers pass ids
 and neutral words only.
+
+A key rotation (`uwu rotate-key`) gives the vault a new data key, so rows after it are
+chained under a new audit key. Before re-keying, the rotation records the outgoing
+audit key and the last row chained under it in `meta` (inside the encrypted vault, in
+the same transaction as that row), so `verify` walks the whole chain across rotations.
 """
 
 from __future__ import annotations
@@ -165,6 +170,43 @@ def signed_message(vault_id: str, seq: int, fields: tuple[str, ...], key_id: str
 
 def audit_key(key: DataKey, vault_id: str) -> bytes:
     return key.derive(b"uwu-tui audit chain", vault_id.encode())
+
+
+#: meta key: audit keys retired by key rotations, JSON [{"until_seq": N, "key": hex}].
+RETIRED_KEYS_META = "audit_retired_keys"
+
+
+def retired_keys(conn: db.Connection) -> list[tuple[int, bytes]]:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (RETIRED_KEYS_META,)).fetchone()
+    if not row:
+        return []
+    return sorted((int(item["until_seq"]), bytes.fromhex(item["key"])) for item in json.loads(row[0]))
+
+
+def retire_key(conn: db.Connection, akey: bytes, until_seq: int) -> None:
+    """Record that rows up to `until_seq` are chained under `akey` (a rotation, before it
+    re-keys; inside its write transaction)."""
+    if not conn.in_transaction:
+        raise RuntimeError("audit.retire_key outside a write transaction")
+    kept = [item for item in retired_keys(conn) if item[0] < until_seq]
+    value = json.dumps([{"until_seq": seq, "key": key.hex()} for seq, key in kept + [(until_seq, akey)]])
+    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (RETIRED_KEYS_META, value))
+
+
+def _key_schedule(conn: db.Connection, akey: bytes) -> Callable[[int], bytes]:
+    """The audit key each row was chained under: a retired key up to its last row, then
+    the next one, and `akey` (the current data key's) after the last rotation."""
+    retired = retired_keys(conn)
+    if not retired:
+        return lambda seq: akey
+
+    def key_for(seq: int) -> bytes:
+        for until_seq, key in retired:
+            if seq <= until_seq:
+                return key
+        return akey
+
+    return key_for
 
 
 def row_digest(akey: bytes, prev_hash: str, seq: int, fields: tuple[str, ...]) -> str:
@@ -408,7 +450,7 @@ def verify(
     `recorded_head` = (seq, hash prefix), row `seq` must exist and still have that hash.
     """
     total = int(conn.execute("SELECT count(*) FROM audit").fetchone()[0])
-    key_for: Callable[[int], bytes] = lambda seq: akey
+    key_for = _key_schedule(conn, akey)
     registry: _Registry | None = None
     if _signed_vault(conn):
         meta = dict(conn.execute(
