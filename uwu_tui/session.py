@@ -883,7 +883,9 @@ class Session:
                     if not hmac.compare_digest(current.compute_mac(self._key), current.mac):
                         raise KeyFileError("The keyslot file was edited outside uwu (its MAC "
                                            "does not match).")
-                    copy = replace(current, db_salt=read_db_salt(work.db))
+                    # Not a rotation left unfinished (it names this vault's file).
+                    copy = replace(rotation.with_pending(current, None),
+                                   db_salt=read_db_salt(work.db))
                     copy.save(work.keys, self._key)
                     self._check_backup(work)
                     os.replace(work.keys, target_paths.keys)

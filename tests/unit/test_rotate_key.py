@@ -258,6 +258,31 @@ def test_a_sign_in_overtaken_by_a_rotation_is_told_to_sign_in_again(vault: Path)
         vaultfile.connect(paths, KeyFile.load(_keys(vault)), DataKey.generate())
 
 
+def test_a_rotation_abandoned_before_its_rekey_is_harmless_and_replaced(vault: Path,
+                                                                       tmp_path: Path) -> None:
+    """What a rotation killed before its re-key leaves: a pending next keyslot file that
+    the old key's vault ignores, that no backup inherits, and that the next rotation
+    replaces (and says so)."""
+    from dataclasses import replace
+
+    from uwu_tui.data.keyslots import update_keyfile
+
+    key, upcoming = _old_key(vault), DataKey.generate()
+    update_keyfile(_keys(vault), key, lambda kf: rotation.with_pending(
+        kf, replace(kf, kcv=upcoming.check_value()).signed(upcoming)))
+    officer = Session.open(vault, OFFICER, OFFICER_PASS)
+    try:
+        target = officer.backup(tmp_path / "backups" / "after-abandoned.db")
+        done = officer.rotate_key(OFFICER_PASS)
+    finally:
+        officer.close()
+    assert rotation.PENDING_FIELD not in json.loads(target.with_suffix(".keys").read_text())
+    Session.open(target, CASEWORKER, CASEWORKER_PASS).close()
+    assert done.replaced_unfinished
+    assert rotation.PENDING_FIELD not in json.loads(_keys(vault).read_text())
+    Session.open(vault, OFFICER, OFFICER_PASS).close()
+
+
 def test_refused_while_another_session_has_the_vault_open(vault: Path) -> None:
     keys_before = _keys(vault).read_bytes()
     bob = Session.open(vault, CASEWORKER, CASEWORKER_PASS)
