@@ -43,7 +43,7 @@ from uwu_tui.data.ids import uuid7
 from uwu_tui.data.inbox import InboxItem
 from uwu_tui.data.members import DirectoryEntry, Member
 from uwu_tui.data.keyslots import DataKey, KeyFile, read_db_salt, seal_slot, update_keyfile
-from uwu_tui.data.keyslots import SigningKey, with_signing_key
+from uwu_tui.data.keyslots import SigningKey, normalise_enrolment_code, with_signing_key
 from uwu_tui.errors import HeadMismatch, SigningKeyMismatch
 from uwu_tui.data.users import User
 from uwu_tui.data.vault import VaultPaths
@@ -389,10 +389,11 @@ class Session:
         username = self.user.username
         fresh = SigningKey.generate()
         slot = self._keyfile.slot_for(username)
-        if slot is None or getattr(slot, "enrol", False):
-            # An enrolment code's slot is replaced as soon as the user sets a passphrase
-            # (sealing this key in); until then the key lives in this session only.
+        if slot is None:
             return fresh
+        # An enrolment code's slot takes the key too (under the code as unseal reads it),
+        # so signing out before choosing a passphrase keeps both the code and the key.
+        secret = normalise_enrolment_code(passphrase) if slot.enrol else passphrase
         taken: list[bool] = []
 
         def add(current: KeyFile) -> KeyFile:
@@ -403,7 +404,7 @@ class Session:
             if existing.sealed != slot.sealed and existing.has_signing_key:
                 taken.append(True)  # another sign-in of this user sealed one just now
                 return current
-            return current.with_slot(with_signing_key(existing, current.vault_id, passphrase,
+            return current.with_slot(with_signing_key(existing, current.vault_id, secret,
                                                       self._key, fresh))
 
         self._keyfile = update_keyfile(self.paths.keys, self._key, add)
@@ -743,7 +744,7 @@ class Session:
         result = rotation.rotate(self.paths.db, self.paths.keys, self._key,
                                  officer=self.user.username, passphrase=passphrase,
                                  active_users=active, now=iso(self._clock()),
-                                 origin=self.origin)
+                                 origin=self.origin, signer=self._signer())
         self._key.wipe()
         self._key = result.key
         self._keyfile = result.keyfile
@@ -762,7 +763,8 @@ class Session:
         username = self.user.username
         check_new_passphrase(new_passphrase, username)
         enrol_slot = self._enrol_slot_id
-        slot = seal_slot(self.vault_id, username, new_passphrase, self._key, iso(self._clock()))
+        slot = seal_slot(self.vault_id, username, new_passphrase, self._key, iso(self._clock()),
+                         signing_key=self._signing)  # the key made at this sign-in
 
         def rewrite(keyfile: KeyFile) -> KeyFile:
             existing = keyfile.slot_for(username)

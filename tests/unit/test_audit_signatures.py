@@ -590,3 +590,47 @@ def test_the_key_table_is_checked_against_the_chain(vault: Path) -> None:
         assert not result.ok and "signing key table does not match the chain" in result.reason
     finally:
         bob.close()
+
+
+# ---- key rotation --------------------------------------------------------------------------
+
+
+def test_after_a_key_rotation_enrolled_users_sign_with_new_keys(vault: Path) -> None:
+    """A rotation replaces every other user's slot (and so the signing key it held): the
+    officer retires those keys in the rotation's own rows; each user makes a new key
+    when they enrol, sealed into the slot their new passphrase opens."""
+    alice = Session.open(vault, OFFICER, OFFICER_PASS)
+    conn = alice._conn()
+    old_bob = live(conn, CASEWORKER)
+    alice_key = live(conn, OFFICER)
+    done = alice.rotate_key(OFFICER_PASS)
+    codes = {e.username: e.code for e in done.enrolments}
+    alice.close()
+    bob = Session.open(vault, CASEWORKER, codes[CASEWORKER])
+    try:
+        assert bob.must_enrol
+        bob.enrol("a brand new passphrase 99")
+        new_bob = bob._signing.key_id
+        assert new_bob != old_bob and live(bob._conn(), CASEWORKER) == new_bob
+    finally:
+        bob.close()
+    _, sealed = KeyFile.load(vault.with_suffix(".keys")).unseal_keys(
+        CASEWORKER, "a brand new passphrase 99")
+    assert sealed is not None and sealed.key_id == new_bob
+    alice = Session.open(vault, OFFICER, OFFICER_PASS)
+    try:
+        conn = alice._conn()
+        assert live(conn, OFFICER) == alice_key  # the officer keeps theirs
+        retired = {r.entity_id for r in rows_of(conn)
+                   if r.action == audit.KEY_RETIRE and r.username == OFFICER}
+        assert retired == {CASEWORKER, SAM}
+        result = alice.verify()
+        assert result.ok, result.describe()
+    finally:
+        alice.close()
+    # Signing in again with the new passphrase uses the same new key.
+    bob = Session.open(vault, CASEWORKER, "a brand new passphrase 99")
+    try:
+        assert bob._signing.key_id == new_bob
+    finally:
+        bob.close()

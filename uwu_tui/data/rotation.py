@@ -211,7 +211,8 @@ def open_pending(paths_db: Path, paths_keys: Path, keyfile: KeyFile, username: s
     upcoming, upcoming_error = _unseal(nxt, username, secret)
     if upcoming is not None and opens(paths_db, upcoming[0]):
         _wipe(current)
-        finished = finish(paths_db, paths_keys, upcoming[0], username, now)
+        finished = finish(paths_db, paths_keys, upcoming[0], username, now,
+                          signing=upcoming[1])
         return finished, upcoming[0], upcoming[1]
     _wipe(current)
     _wipe(upcoming)
@@ -228,8 +229,12 @@ def open_pending(paths_db: Path, paths_keys: Path, keyfile: KeyFile, username: s
     raise current_error
 
 
-def finish(paths_db: Path, paths_keys: Path, key: DataKey, username: str, now: str) -> KeyFile:
-    """Complete a rotation whose re-key committed: audit row (if missing), then the swap."""
+def finish(paths_db: Path, paths_keys: Path, key: DataKey, username: str, now: str,
+           signing: SigningKey | None = None) -> KeyFile:
+    """Complete a rotation whose re-key committed: audit row (if missing), then the swap.
+    The row is signed by the user signing in; one signing in with an enrolment code holds
+    no signing key yet (it is made after sign-in), so the swap then goes unrecorded here
+    and their sign-in row follows the rotation's start row."""
     with file_lock(paths_keys):
         keyfile = KeyFile._read(paths_keys)
         nxt = pending_of(keyfile)
@@ -250,13 +255,14 @@ def finish(paths_db: Path, paths_keys: Path, key: DataKey, username: str, now: s
             last = conn.execute(
                 "SELECT action FROM audit WHERE action IN (?, ?) ORDER BY seq DESC LIMIT 1",
                 (ACTION_START, ACTION_DONE)).fetchone()
-            if last and last[0] == ACTION_START:
+            if last and last[0] == ACTION_START and signing is not None:
                 with db.write(conn, "finish the key rotation"):
                     audit.append(conn, audit.audit_key(key, keyfile.vault_id), at=now,
                                  username=username, action=ACTION_DONE, entity="vault",
                                  entity_id=keyfile.vault_id,
                                  summary="data key rotation finished at the next sign-in "
-                                         "after an interruption", origin="local")
+                                         "after an interruption", origin="local",
+                                 signer=audit.Signer(signing, keyfile.vault_id))
         finally:
             conn.close()
         atomic_write(paths_keys, nxt.serialise())
@@ -329,8 +335,12 @@ def rotate(
     active_users: Iterable[str],
     now: str,
     origin: str,
+    signer: audit.Signer | None = None,
 ) -> Rotated:
-    """Rotate the data key (see the module's docstring for the steps)."""
+    """Rotate the data key (see the module's docstring for the steps). `signer` is the
+    officer's audit signing key: it signs the rotation's rows, and the rows retiring the
+    signing keys of everyone who gets an enrolment code (their slots, which held those
+    keys, are replaced; each makes a new key when they enrol)."""
     users = set(active_users)
     new_key = DataKey.generate()
     try:
@@ -368,7 +378,14 @@ def rotate(
                                        action=ACTION_START, entity="vault",
                                        entity_id=current.vault_id,
                                        summary=f"data key rotation begun: {len(enrolments)} "
-                                               "enrolment code(s) to issue", origin=origin)
+                                               "enrolment code(s) to issue", origin=origin,
+                                       signer=signer)
+                    for enrolment in enrolments if signer is not None else ():
+                        record = audit.live_signing_key(conn, enrolment.username)
+                        if record is not None:
+                            seq = audit.retire_signing_key(
+                                conn, old_akey, signer, at=now, actor=officer, record=record,
+                                reason="key rotation (a new key at enrolment)", origin=origin)
                     audit.retire_key(conn, old_akey, seq)
                 _step("started")
                 try:
@@ -387,7 +404,7 @@ def rotate(
                                  entity="vault", entity_id=current.vault_id,
                                  summary=f"data key rotated and verified; {len(enrolments)} "
                                          "enrolment code(s) issued; older backups still open "
-                                         "with the old keys", origin=origin)
+                                         "with the old keys", origin=origin, signer=signer)
                 _step("recorded")
                 atomic_write(keys_path, nxt.serialise())
                 _step("swapped")
