@@ -102,6 +102,12 @@ async def test_verify_reports_an_intact_chain_and_is_audited(vault_path) -> None
         await wait_for(pilot, lambda: message(app, "#verdict").startswith("Audit chain"),
                        what="the verify result")
         assert message(app, "#verdict").startswith(f"Audit chain intact: {rows_before} rows")
+        # The chain head to write down: the newest row before the verify, as `uwu verify
+        # --print-head` prints it.
+        newest = app.session.audit_log(limit=2)[1]
+        assert newest.seq == rows_before
+        assert message(app, "#verdict").endswith(
+            f"Head to record: {newest.seq}:{newest.hash[:32]}")
         await wait_for(pilot, lambda: shown(screen)[0][2] == "verify", what="the verify row")
         progress = screen.query_one("#verify-progress")
         assert progress.percentage == 1

@@ -214,7 +214,9 @@ class AuditScreen(VaultAccess, Screen[None]):
         bar.update(total=result.rows, progress=result.rows)
         verdict = self.query_one("#verdict", FormMessage)
         if result.ok:
-            verdict.ok(result.describe())
+            # The head, for an officer to write down outside the system and later give to
+            # `uwu verify --head`, proving nothing up to it changed and nothing was cut.
+            verdict.ok(result.describe(), f"Head to record: {result.head_line()}")
         else:
             verdict.error(result.describe())
         self._reload()  # the verify itself was audited
