@@ -9,20 +9,31 @@ so a row claiming to be another user's fails `verify` on its signature.
 from __future__ import annotations
 
 import base64
+import io
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 
-from uwu_tui.data import keyslots
+from tests.conftest import (
+    CASEWORKER, CASEWORKER_INITIAL, CASEWORKER_NAME, OFFICER, OFFICER_NAME, OFFICER_PASS,
+)
+from tests.unit.staff_fixtures import memoised_argon2  # noqa: F401  (module-scoped, autouse)
+from uwu_tui import cli
+from uwu_tui.data import attempts, audit, db, keyslots, schema, users
+from uwu_tui.data import vault as vaultfile
 from uwu_tui.data.keyslots import (
     DataKey, KeyFile, SigningKey, seal_slot, signing_key_id, update_keyfile, with_signing_key,
 )
-from uwu_tui.errors import KeyFileError, PermissionDenied, WrongPassphrase
+from uwu_tui.errors import (
+    EXIT_AUDIT, EXIT_AUTH, EXIT_HEAD, EXIT_USAGE, KeyFileError, PermissionDenied,
+    SigningKeyMismatch, WrongPassphrase,
+)
+from uwu_tui.session import Session
 
 ALICE_PASS = "correct violet tractor lamp"
 NOW = "2026-11-25T09:30:00.000+00:00"
-FAST = {"m": 64 * 1024, "t": 3, "p": 4}
 
 
 # ---- the keyslot holds the signing key ----------------------------------------------------------
@@ -110,20 +121,6 @@ def test_signing_key_signs_and_wipes() -> None:
 
 # ---- signed rows in a real vault ------------------------------------------------------------
 
-import io  # noqa: E402
-import shutil  # noqa: E402
-
-from tests.conftest import (  # noqa: E402
-    CASEWORKER, CASEWORKER_INITIAL, CASEWORKER_NAME, OFFICER, OFFICER_NAME, OFFICER_PASS,
-)
-from tests.unit.staff_fixtures import memoised_argon2  # noqa: E402,F401  (module-scoped, autouse)
-from uwu_tui import cli  # noqa: E402
-from uwu_tui.data import attempts, audit, db, schema, users  # noqa: E402
-from uwu_tui.data import vault as vaultfile  # noqa: E402
-from uwu_tui.errors import (  # noqa: E402
-    EXIT_AUTH, EXIT_AUDIT, EXIT_HEAD, EXIT_USAGE, SigningKeyMismatch,
-)
-from uwu_tui.session import Session  # noqa: E402
 
 BOB_PASS = "maple harbour evening light"
 SAM, SAM_PASS = "sam", "quiet orchard morning rain"
