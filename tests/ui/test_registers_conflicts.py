@@ -87,7 +87,7 @@ async def test_declare_accept_by_another_officer_then_access_is_blocked(
         await pilot.press("r")
         register = await wait_screen(pilot, ConflictsScreen)
         await wait_for(pilot, lambda: register.loaded, what="the register")
-        assert table_rows(register)[0][1:4] == [OFFICER, "a member", "declared"]
+        assert table_rows(register)[0][1:4] == [OFFICER, "member: Khan, Amira", "declared"]
         await pilot.press("v")
         review = await wait_screen(pilot, ConflictReviewScreen)
         await choose(pilot, "#review-decision", "accepted")

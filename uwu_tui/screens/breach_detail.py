@@ -6,7 +6,8 @@ regulator was told and its reference (with the reason for a late notification, w
 session insists on after 72 hours), when the members were told or why not, the outcome
 and the disciplinary outcome (officers only); ctrl+s saves what changed
 (`Session.update_breach`). Actions: corrective actions (owner, due, done). Members: the
-members named, directory fields only.
+members named, directory fields only (names as initials in privacy mode: a list, so
+nothing is revealed here).
 
 `m` moves the breach along its workflow (`BreachMoveScreen`, which lists everything still
 missing when the session refuses), `e` amends the discovery time or description. Each
@@ -39,6 +40,7 @@ from uwu_tui.screens.breach_report import report_binding
 from uwu_tui.session import Breach, BreachAction, BreachDetail, Identity, Session
 from uwu_tui.widgets.cells import cell
 from uwu_tui.widgets.dates import uk_date, uk_datetime
+from uwu_tui.widgets.privacy import shown_label, watch_privacy
 from uwu_tui.widgets.vault_thread import VaultAccess, one_line
 
 __all__ = ["BreachDetailScreen"]
@@ -199,6 +201,8 @@ class BreachDetailScreen(VaultAccess, Screen[None]):
         members.add_column("Branch", width=26)
         if self.session.user.role != OFFICER:  # the register is for officers; belt and braces
             self.query_one("#row-disciplinary_outcome").display = False
+        watch_privacy(self, lambda _: self._show_members(self.fetched.detail)
+                      if self.fetched is not None else None, init=False)
         self._fetch()
 
     # ---- loading -------------------------------------------------------------------
@@ -295,10 +299,13 @@ class BreachDetailScreen(VaultAccess, Screen[None]):
 
     def _show_members(self, detail: BreachDetail) -> None:
         table = self.query_one("#members-table", DataTable)
+        row = table.cursor_row
         table.clear()
         for entry in detail.members:
-            table.add_row(cell(entry.display_name, "bold"), cell(entry.membership_no),
-                          cell(entry.branch), key=entry.id)
+            table.add_row(cell(shown_label(self, entry.id, entry.display_name), "bold"),
+                          cell(entry.membership_no), cell(entry.branch), key=entry.id)
+        if table.row_count:
+            table.move_cursor(row=min(max(row, 0), table.row_count - 1))
         self.query_one(TabbedContent).get_tab("tab-members").label = (
             f"Members ({len(detail.members)})")
 

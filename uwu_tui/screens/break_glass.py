@@ -2,7 +2,8 @@
 
 A typed modal (``ModalScreen[Member | None]``): it asks for the reason, calls
 `Session.break_glass` itself (so a refused reason leaves the dialog open with the
-typing kept) and dismisses with the opened record, or None when cancelled.
+typing kept) and dismisses with the opened record, or None when cancelled. In privacy
+mode the member's name shows as initials (nothing may be revealed before access).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from textual.widgets import Footer, Input, Label, Static
 from uwu_tui.display import clean
 from uwu_tui.policy.access import BREAK_GLASS_DURATION, BREAK_GLASS_MIN_REASON
 from uwu_tui.session import Member
+from uwu_tui.widgets.privacy import MemberLine
 from uwu_tui.widgets.vault_thread import VaultAccess, one_line
 
 __all__ = ["BreakGlassScreen"]
@@ -48,7 +50,7 @@ class BreakGlassScreen(VaultAccess, ModalScreen[Member | None]):
     def __init__(self, member_id: str, label: str, explanation: str) -> None:
         super().__init__()
         self.member_id = member_id
-        self._label = clean(label) or "this member"
+        self._label = clean(label)
         self._explanation = clean(explanation)
         self._busy = False
 
@@ -57,7 +59,9 @@ class BreakGlassScreen(VaultAccess, ModalScreen[Member | None]):
         with Vertical(classes="casework-dialog", id="break-glass-dialog") as dialog:
             dialog.border_title = "Break-glass access"
             yield Static(Text(self._explanation), classes="dialog-text", markup=False)
-            yield Static(Text(f"Member: {self._label}"), classes="dialog-text", markup=False)
+            yield MemberLine(self.member_id, self._label,
+                             lambda name: Text(f"Member: {name or 'this member'}"),
+                             classes="dialog-text")
             yield Label(f"Reason * (at least {BREAK_GLASS_MIN_REASON} characters)",
                         classes="dialog-label", markup=False)
             yield Input(id="reason", placeholder="Why you need this record now")

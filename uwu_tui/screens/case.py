@@ -21,6 +21,7 @@ from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, Ta
 from uwu_tui.display import clean
 from uwu_tui.policy.roles import CASEWORKER
 from uwu_tui.session import Case, CaseEvent, Entry, Identity, PlanAction
+from uwu_tui.screens.breach_report import report_binding
 from uwu_tui.widgets.cells import cell
 from uwu_tui.widgets.dates import uk_date, uk_datetime
 from uwu_tui.widgets.privacy import REVEAL_KEY, masks, shown_label, watch_privacy
@@ -39,6 +40,7 @@ class CaseScreen(VaultAccess, Screen[None]):
     MAX_PAGES_TO_FIND = 200
 
     BINDINGS = [
+        report_binding("case"),  # first, so ctrl+r stays in the Footer at 80 columns
         Binding("escape", "back", "Back", id="case.back"),
         Binding("e", "new_entry", "Entry", id="case.new-entry"),
         Binding("a", "amend", "Amend", id="case.amend"),

@@ -21,6 +21,7 @@ from uwu_tui.errors import ValidationError
 from uwu_tui.policy import validate
 from uwu_tui.policy.roles import CASEWORKER
 from uwu_tui.session import Case, Identity
+from uwu_tui.widgets.privacy import MemberLine
 from uwu_tui.widgets.vault_thread import VaultAccess, one_line
 
 __all__ = ["CaseFormScreen", "staff_options"]
@@ -66,12 +67,17 @@ class CaseFormScreen(VaultAccess, ModalScreen[Case | None]):
         self.member_label = clean(member_label)
         self._busy = False
 
+    @property
+    def privacy_subject(self) -> str:
+        """The member F7 reveals in privacy mode."""
+        return self.member_id
+
     def compose(self) -> ComposeResult:
         me = self.session.user
         with Vertical(classes="casework-dialog", id="case-form-dialog") as dialog:
             dialog.border_title = "New case"
-            yield Static(Text(f"Member: {self.member_label}"), classes="dialog-text",
-                         markup=False)
+            yield MemberLine(self.member_id, self.member_label,
+                             lambda name: Text(f"Member: {name}"), classes="dialog-text")
             with Horizontal(classes="form-row"):
                 yield Label("Type *", classes="form-label")
                 yield Select([(t.capitalize(), t) for t in validate.CASE_TYPES], id="case-type",

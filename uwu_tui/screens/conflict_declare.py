@@ -22,6 +22,7 @@ from uwu_tui.display import clean
 from uwu_tui.screens.member_pick import MemberPickScreen, member_label
 from uwu_tui.screens.registers_base import RegisterDialog
 from uwu_tui.session import Conflict, DirectoryEntry
+from uwu_tui.widgets.privacy import masks, watch_privacy
 
 __all__ = ["ConflictDeclareScreen"]
 
@@ -77,6 +78,9 @@ class ConflictDeclareScreen(RegisterDialog[Conflict | None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        # The picked member's name: initials in privacy mode.
+        watch_privacy(self, lambda _: self.query_one("#conflict-member", Static).update(
+            self._member_text()), init=False)
         self._subject_rows(self.subject)
         self.query_one("#conflict-subject", Select).focus()
 
@@ -88,7 +92,7 @@ class ConflictDeclareScreen(RegisterDialog[Conflict | None]):
     def _member_text(self) -> Text:
         if self.member is None:
             return Text("none picked yet", style="dim")
-        return Text(member_label(self.member))
+        return Text(member_label(self.member, masks(self, self.member.id)))
 
     @on(Select.Changed, "#conflict-subject")
     def _subject_changed(self, event: Select.Changed) -> None:

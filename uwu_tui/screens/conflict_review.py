@@ -5,7 +5,8 @@ characters: who handles what instead, what the declarer stays away from). Saves 
 `Session.review_conflict` against the version read; the declarer is told. An accepted
 conflict with a member bars the declarer from that member's records and cases. An officer
 cannot review their own declaration: the Session refuses and the refusal is shown here,
-with what was typed kept. Dismissed with the reviewed `Conflict`, or None.
+with what was typed kept. Dismissed with the reviewed `Conflict`, or None. Given the
+member (directory fields), it names them: initials in privacy mode until revealed (F7).
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from textual.widgets import Footer, Label, Select, Static, TextArea
 from uwu_tui.display import clean, clean_multiline
 from uwu_tui.screens.conflicts import subject_words
 from uwu_tui.screens.registers_base import RegisterDialog
-from uwu_tui.session import Conflict
+from uwu_tui.session import Conflict, DirectoryEntry
 from uwu_tui.widgets.dates import uk_date
+from uwu_tui.widgets.privacy import shown_label, watch_privacy
 
 __all__ = ["ConflictReviewScreen", "DECISIONS"]
 
@@ -41,16 +43,23 @@ class ConflictReviewScreen(RegisterDialog[Conflict | None]):
         Binding("escape", "cancel", "Cancel", id="conflict-review.cancel"),
     ]
 
-    def __init__(self, conflict: Conflict) -> None:
+    def __init__(self, conflict: Conflict, member: DirectoryEntry | None = None) -> None:
         super().__init__()
         self.conflict = conflict
+        #: The member it is with (directory fields), to name them.
+        self.member = member
+
+    @property
+    def privacy_subject(self) -> str | None:
+        """The member F7 reveals in privacy mode, when the conflict is with one."""
+        return self.member.id if self.member is not None else None
 
     def compose(self) -> ComposeResult:
         item = self.conflict
         with Vertical(classes="casework-dialog", id="conflict-review-dialog") as dialog:
             dialog.border_title = "Review a conflict of interest"
-            yield Static(self._declaration(), classes="dialog-text register-quote",
-                         markup=False)
+            yield Static(self._declaration(), id="review-declaration",
+                         classes="dialog-text register-quote", markup=False)
             with Horizontal(classes="form-row"):
                 yield Label("Decision *", classes="form-label")
                 yield Select(DECISIONS, id="review-decision", compact=True,
@@ -68,13 +77,19 @@ class ConflictReviewScreen(RegisterDialog[Conflict | None]):
         text = Text.assemble((clean(item.status).capitalize(), "bold"), (" by ", "dim"),
                              clean(item.declared_by), (" on ", "dim"),
                              uk_date(item.created_at), (" · with ", "dim"),
-                             subject_words(item))
+                             subject_words(item, self._member_name()))
         text.append("\n")
         text.append(clean_multiline(item.description).strip())
         return text
 
+    def _member_name(self) -> str:
+        member = self.member
+        return shown_label(self, member.id, member.display_name) if member else ""
+
     def on_mount(self) -> None:
         self.query_one("#review-decision", Select).focus()
+        watch_privacy(self, lambda _: self.query_one("#review-declaration", Static).update(
+            self._declaration()), init=False)
 
     def values(self) -> dict[str, Any]:
         decision = self.query_one("#review-decision", Select).value

@@ -3,7 +3,9 @@
 ``ConflictsScreen(register=True)`` is the officers' register (`Session.conflicts_register`):
 every declaration; v or Enter reviews one (`ConflictReviewScreen`: accept, reject or close,
 with a management plan), f narrows it by status. ``ConflictsScreen()`` is everyone's own
-declarations (`Session.my_conflicts`) with the decision and the management plan.
+declarations (`Session.my_conflicts`) with the decision and the management plan. A member
+is named by directory fields (`Session.directory_labels`; one this user is barred from
+stays "a member"), as initials in privacy mode.
 """
 
 from __future__ import annotations
@@ -17,18 +19,22 @@ from textual.widgets import DataTable
 
 from uwu_tui.display import clean
 from uwu_tui.screens.registers_base import RegisterList, detail, status_cell
-from uwu_tui.session import Conflict
+from uwu_tui.session import Conflict, DirectoryEntry
 from uwu_tui.widgets.cells import cell
 from uwu_tui.widgets.dates import uk_date
+from uwu_tui.widgets.privacy import shown_label
 
 __all__ = ["ConflictsScreen", "STATUSES"]
 
 STATUSES = ("declared", "accepted", "rejected", "closed")
 
 
-def subject_words(item: Conflict) -> str:
+def subject_words(item: Conflict, member: str = "") -> str:
+    """What the conflict is with; `member`: the member's name as it may be shown."""
     if item.subject == "employer":
         return f"employer: {clean(item.employer)}"
+    if item.subject == "member" and member:
+        return f"member: {member}"
     return {"member": "a member", "case": "a case", "other": "other"}.get(item.subject,
                                                                           clean(item.subject))
 
@@ -47,6 +53,8 @@ class ConflictsScreen(RegisterList):
         super().__init__()
         self.register = register
         self.status_filter: str | None = None
+        #: Directory fields of the members declared about (by member id).
+        self.names: dict[str, DirectoryEntry] = {}
         self.COLUMNS = ((("Declared", 10), ("By", 10), ("With", 24), ("Status", 8),
                          ("Reviewed by", 11)) if register else
                         (("Declared", 10), ("With", 30), ("Status", 8), ("Reviewed by", 11),
@@ -65,15 +73,25 @@ class ConflictsScreen(RegisterList):
 
     async def fetch(self) -> list[Conflict]:
         if self.register:
-            return await self.call(self.session.conflicts_register, self.status_filter)
-        return await self.call(self.session.my_conflicts)
+            rows = await self.call(self.session.conflicts_register, self.status_filter)
+        else:
+            rows = await self.call(self.session.my_conflicts)
+        self.names = await self.call(self.session.directory_labels,
+                                     [item.member_id for item in rows if item.member_id])
+        return rows
+
+    def with_words(self, item: Conflict) -> str:
+        """What it is with, the member's name as privacy mode allows now."""
+        entry = self.names.get(item.member_id or "")
+        name = shown_label(self, entry.id, entry.display_name) if entry else ""
+        return subject_words(item, name)
 
     def cells(self, item: Conflict) -> Sequence[Text]:
         if self.register:
             return (cell(uk_date(item.created_at)), cell(item.declared_by),
-                    cell(subject_words(item)), status_cell(item.status),
+                    cell(self.with_words(item)), status_cell(item.status),
                     cell(item.reviewed_by or ""))
-        return (cell(uk_date(item.created_at)), cell(subject_words(item)),
+        return (cell(uk_date(item.created_at)), cell(self.with_words(item)),
                 status_cell(item.status), cell(item.reviewed_by or ""),
                 cell(uk_date(item.reviewed_at)))
 
@@ -101,7 +119,8 @@ class ConflictsScreen(RegisterList):
         if item is not None:
             from uwu_tui.screens.conflict_review import ConflictReviewScreen
 
-            self.app.push_screen(ConflictReviewScreen(item), callback=self._reviewed)
+            self.app.push_screen(ConflictReviewScreen(item, self.names.get(item.member_id or "")),
+                                 callback=self._reviewed)
 
     def _reviewed(self, item: Conflict | None) -> None:
         if item is not None:

@@ -30,6 +30,7 @@ from uwu_tui.errors import ValidationError
 from uwu_tui.policy import validate
 from uwu_tui.policy.disclosure import RECIPIENT_KINDS
 from uwu_tui.session import Consent
+from uwu_tui.widgets.privacy import MemberLine
 from uwu_tui.widgets.vault_thread import VaultAccess, one_line
 
 __all__ = ["ConsentFormScreen", "METHODS", "OTHER_RECIPIENT"]
@@ -69,14 +70,19 @@ class ConsentFormScreen(VaultAccess, Screen[Consent | None]):
         self._busy = False
         self._initial: dict[str, Any] = {}
 
+    @property
+    def privacy_subject(self) -> str:
+        """The member F7 reveals in privacy mode."""
+        return self.member_id
+
     def compose(self) -> ComposeResult:
         today = self._today().strftime("%d/%m/%Y")
         kinds = [(kind, kind) for kind in RECIPIENT_KINDS]
         kinds.append(("Someone else: type the name below", OTHER_RECIPIENT))
-        title = Text("New consent  ", style="bold")
-        title.append(self.member_label)
         yield Header()
-        yield Static(title, classes="screen-title", markup=False)
+        yield MemberLine(self.member_id, self.member_label,
+                         lambda name: Text(f"New consent  {name}", style="bold"),
+                         classes="screen-title")
         with Vertical(id="consent-form"):
             with Horizontal(classes="form-row", id="row-purpose"):
                 yield Label("Purpose *", classes="form-label")

@@ -34,6 +34,7 @@ from uwu_tui.policy.disclosure import CONSENT, LEGAL, MEMBER_REQUEST
 from uwu_tui.session import Consent, Disclosure, DisclosureRefused
 from uwu_tui.widgets.consent_tab import LIVE, consent_state
 from uwu_tui.widgets.dates import uk_date, uk_moment
+from uwu_tui.widgets.privacy import MemberLine
 from uwu_tui.widgets.vault_thread import VaultAccess, one_line
 
 __all__ = ["BASIS_CHOICES", "DisclosureFormScreen"]
@@ -86,12 +87,17 @@ class DisclosureFormScreen(VaultAccess, Screen[Disclosure | None]):
         self._default_when = ""
         self._initial: dict[str, Any] = {}
 
+    @property
+    def privacy_subject(self) -> str:
+        """The member F7 reveals in privacy mode."""
+        return self.member_id
+
     def compose(self) -> ComposeResult:
         self._default_when = uk_moment(self.session.now())
-        title = Text("Record a disclosure  ", style="bold")
-        title.append(self.member_label)
         yield Header()
-        yield Static(title, classes="screen-title", markup=False)
+        yield MemberLine(self.member_id, self.member_label,
+                         lambda name: Text(f"Record a disclosure  {name}", style="bold"),
+                         classes="screen-title")
         with Vertical(id="disclosure-form"):
             with Horizontal(classes="form-row", id="row-recipient"):
                 yield Label("Recipient *", classes="form-label")

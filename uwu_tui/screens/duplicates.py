@@ -1,7 +1,8 @@
 """`DuplicatesScreen`: before a new member is saved, show members who may be the same person.
 
 A typed modal: dismissed with the `DirectoryEntry` to open instead, with
-`SAVE_ANYWAY`, or with None to go back to the form. Directory fields only.
+`SAVE_ANYWAY`, or with None to go back to the form. Directory fields only; in privacy
+mode the names show as initials (a list: nothing here is revealed).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from textual.widgets.option_list import Option
 
 from uwu_tui.session import DirectoryEntry
 from uwu_tui.widgets.member_list import row_text
+from uwu_tui.widgets.privacy import shown_label, watch_privacy
 
 __all__ = ["DuplicatesScreen"]
 
@@ -46,16 +48,25 @@ class DuplicatesScreen(ModalScreen[DirectoryEntry | str | None]):
                 "email, or name and date of birth. Enter opens the highlighted one; s saves "
                 "the new record anyway.",
                 classes="dialog-text", markup=False)
-            yield OptionList(
-                *[Option(row_text((d.display_name, d.membership_no, d.branch), 66), id=d.id)
-                  for d in self.duplicates],
-                id="duplicate-rows")
+            yield OptionList(*self._options(), id="duplicate-rows")
         yield Footer()
+
+    def _options(self) -> list[Option]:
+        return [Option(row_text((shown_label(self, d.id, d.display_name), d.membership_no,
+                                 d.branch), 66), id=d.id) for d in self.duplicates]
 
     def on_mount(self) -> None:
         rows = self.query_one("#duplicate-rows", OptionList)
         rows.highlighted = 0
         rows.focus()
+        watch_privacy(self, lambda _: self._redraw(), init=False)
+
+    def _redraw(self) -> None:
+        rows = self.query_one("#duplicate-rows", OptionList)
+        highlighted = rows.highlighted
+        rows.clear_options()
+        rows.add_options(self._options())
+        rows.highlighted = highlighted
 
     def action_open(self) -> None:
         index = self.query_one("#duplicate-rows", OptionList).highlighted

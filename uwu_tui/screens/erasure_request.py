@@ -20,6 +20,7 @@ from textual.widgets import Footer, Input, Label, Static
 from uwu_tui.display import clean
 from uwu_tui.errors import ValidationError
 from uwu_tui.session import ErasureRequest
+from uwu_tui.widgets.privacy import MemberLine
 from uwu_tui.widgets.vault_thread import VaultAccess, one_line
 
 __all__ = ["ErasureRequestScreen"]
@@ -54,12 +55,17 @@ class ErasureRequestScreen(VaultAccess, ModalScreen[ErasureRequest | None]):
         self.member_label = clean(member_label)
         self._busy = False
 
+    @property
+    def privacy_subject(self) -> str:
+        """The member F7 reveals in privacy mode."""
+        return self.member_id
+
     def compose(self) -> ComposeResult:
         today = self.session.now().astimezone().date().strftime("%d/%m/%Y")
         with Vertical(classes="casework-dialog", id="erasure-request-dialog") as dialog:
             dialog.border_title = "Right-to-erasure request"
-            yield Static(Text(f"Member: {self.member_label}"), classes="dialog-text",
-                         markup=False)
+            yield MemberLine(self.member_id, self.member_label,
+                             lambda name: Text(f"Member: {name}"), classes="dialog-text")
             with Horizontal(classes="form-row"):
                 yield Label("Requested on *", classes="form-label")
                 yield Input(today, id="erasure-on", compact=True, placeholder="25/11/2026")

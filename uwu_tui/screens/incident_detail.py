@@ -5,7 +5,9 @@ and after a refusal; each change comes back from the Session and is shown as sav
 t takes the incident in hand, n records an action taken, r resolves it with a resolution
 of at least ten characters, which the reporter then sees. A resolved incident takes no
 more changes; the keys for them go. m and c open the member and the case it concerns
-(`open_record`: need-to-know and the audit apply as anywhere else).
+(`open_record`: need-to-know and the audit apply as anywhere else). The member is named
+by directory fields (`Session.directory_labels`), as initials in privacy mode until
+revealed (F7, audited).
 """
 
 from __future__ import annotations
@@ -25,8 +27,9 @@ from uwu_tui.display import clean, clean_multiline
 from uwu_tui.errors import ConflictError
 from uwu_tui.screens.register_text import RegisterTextScreen
 from uwu_tui.screens.registers_base import STYLES
-from uwu_tui.session import Incident, IncidentDetail, IncidentNote
+from uwu_tui.session import DirectoryEntry, Incident, IncidentDetail, IncidentNote
 from uwu_tui.widgets.dates import uk_datetime
+from uwu_tui.widgets.privacy import shown_label, watch_privacy
 from uwu_tui.widgets.vault_thread import VaultAccess, one_line
 
 __all__ = ["IncidentDetailScreen"]
@@ -52,10 +55,12 @@ class IncidentDetailScreen(VaultAccess, Screen[None]):
     ]
 
     class DetailLoaded(Message):
-        def __init__(self, detail: IncidentDetail, note: str = "") -> None:
+        def __init__(self, detail: IncidentDetail, note: str = "",
+                     member: DirectoryEntry | None = None) -> None:
             super().__init__()
             self.detail = detail
             self.note = note
+            self.member = member
 
     class Changed(Message):
         def __init__(self, incident: Incident, note: str) -> None:
@@ -72,6 +77,8 @@ class IncidentDetailScreen(VaultAccess, Screen[None]):
         super().__init__()
         self.incident = incident
         self.notes: list[IncidentNote] = []
+        #: The member it concerns (directory fields), once loaded.
+        self.member: DirectoryEntry | None = None
         self.loaded = False
         self._busy = False
         self._version = incident.version
@@ -85,8 +92,14 @@ class IncidentDetailScreen(VaultAccess, Screen[None]):
         yield Static("Loading…", id="incident-status", classes="status-line", markup=False)
         yield Footer()
 
+    @property
+    def privacy_subject(self) -> str | None:
+        """The member F7 reveals in privacy mode: the one the incident concerns."""
+        return self.member.id if self.member is not None else None
+
     def on_mount(self) -> None:
         self._show()
+        watch_privacy(self, lambda _: self._show(), init=False)
         self._load()
 
     # ---- loading -----------------------------------------------------------------------
@@ -95,15 +108,19 @@ class IncidentDetailScreen(VaultAccess, Screen[None]):
     async def _load(self, note: str = "") -> None:
         try:
             found = await self.call(self.session.incident_detail, self.incident.id)
+            member_id = found.incident.member_id
+            names = (await self.call(self.session.directory_labels, [member_id])
+                     if member_id else {})
         except Exception as error:  # one line, never a traceback
             self.post_message(self.Failed(one_line(error)))
         else:
-            self.post_message(self.DetailLoaded(found, note))
+            self.post_message(self.DetailLoaded(found, note, names.get(member_id or "")))
 
     @on(DetailLoaded)
     def _loaded(self, message: DetailLoaded) -> None:
         self.incident = message.detail.incident
         self.notes = list(message.detail.notes)
+        self.member = message.member
         self.loaded = True
         self._show()
         self._status(message.note or self._hint())
@@ -134,10 +151,15 @@ class IncidentDetailScreen(VaultAccess, Screen[None]):
         line("Reported", f"{uk_datetime(item.reported_at)} by {clean(item.reported_by)}")
         line("Status", clean(item.status), STYLES.get(item.status, ""))
         line("Handled by", clean(item.handled_by) if item.handled_by else "nobody yet")
+        member = self.member
+        name = (f"{shown_label(self, member.id, member.display_name)} "
+                f"({clean(member.membership_no)})" if member is not None else "")
         if item.case_id:
-            line("Concerns", "a case: c opens it, m opens the member's record")
+            line("Concerns", f"a case of {name}: c opens it, m opens the member's record"
+                 if name else "a case: c opens it, m opens the member's record")
         elif item.member_id:
-            line("Concerns", "a member: m opens their record")
+            line("Concerns", f"{name}: m opens their record" if name
+                 else "a member: m opens their record")
         facts.append("\n\n")
         facts.append("What happened\n", style="bold")
         facts.append(clean_multiline(item.description))

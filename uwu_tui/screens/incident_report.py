@@ -21,6 +21,7 @@ from uwu_tui.display import clean
 from uwu_tui.screens.member_pick import MemberPickScreen, member_label
 from uwu_tui.screens.registers_base import RegisterDialog
 from uwu_tui.session import DirectoryEntry, Incident
+from uwu_tui.widgets.privacy import masks, watch_privacy
 
 __all__ = ["IncidentReportScreen", "INCIDENT_KINDS"]
 
@@ -69,12 +70,15 @@ class IncidentReportScreen(RegisterDialog[Incident | None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        if self.case_id is None:  # the picked member's name: initials in privacy mode
+            watch_privacy(self, lambda _: self.query_one("#incident-member", Static).update(
+                self._member_text()), init=False)
         self.query_one("#incident-kind", Select).focus()
 
     def _member_text(self) -> Text:
         if self.member is None:
             return Text("none (optional)", style="dim")
-        return Text(member_label(self.member))
+        return Text(member_label(self.member, masks(self, self.member.id)))
 
     # ---- the member --------------------------------------------------------------------
 

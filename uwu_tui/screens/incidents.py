@@ -3,7 +3,9 @@
 ``IncidentsScreen()`` is the handlers' list (supervisors and officers,
 `Session.incidents`): o or Enter opens one to take it in hand, record actions and resolve
 it. ``IncidentsScreen(mine=True)`` is the reporter's own (`Session.my_incident_reports`):
-status, who handles it and the resolution, without the handlers' notes.
+status, who handles it and the resolution, without the handlers' notes. The member an
+incident concerns is named in the detail panel by directory fields
+(`Session.directory_labels`), as initials in privacy mode.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ from textual.binding import Binding
 from textual.widgets import DataTable
 
 from uwu_tui.screens.registers_base import RegisterList, detail, status_cell
-from uwu_tui.session import Incident
+from uwu_tui.session import DirectoryEntry, Incident
 from uwu_tui.widgets.cells import cell
 from uwu_tui.widgets.dates import uk_date, uk_datetime
+from uwu_tui.widgets.privacy import shown_label
 
 __all__ = ["IncidentsScreen"]
 
@@ -37,6 +40,8 @@ class IncidentsScreen(RegisterList):
         super().__init__()
         self.mine = mine
         self.open_only = False
+        #: Directory fields of the members the incidents concern (by member id).
+        self.names: dict[str, DirectoryEntry] = {}
         self.COLUMNS = ((("Reference", 12), ("Kind", 15), ("Status", 8), ("Reported", 16),
                          ("Handled by", 12)) if mine else
                         (("Reference", 12), ("Kind", 15), ("Status", 8), ("Reported", 10),
@@ -54,8 +59,20 @@ class IncidentsScreen(RegisterList):
 
     async def fetch(self) -> list[Incident]:
         if self.mine:
-            return await self.call(self.session.my_incident_reports)
-        return await self.call(self.session.incidents, open_only=self.open_only)
+            rows = await self.call(self.session.my_incident_reports)
+        else:
+            rows = await self.call(self.session.incidents, open_only=self.open_only)
+        self.names = await self.call(self.session.directory_labels,
+                                     [item.member_id for item in rows if item.member_id])
+        return rows
+
+    def member_words(self, item: Incident) -> str:
+        """The member it concerns, as privacy mode allows now ('' for none)."""
+        entry = self.names.get(item.member_id or "")
+        if entry is None:
+            return "a member" if item.member_id else ""
+        name = shown_label(self, entry.id, entry.display_name)
+        return f"{name} ({entry.membership_no})"
 
     def cells(self, item: Incident) -> Sequence[Text]:
         if self.mine:
@@ -66,7 +83,9 @@ class IncidentsScreen(RegisterList):
                 cell(item.handled_by or ""))
 
     def describe(self, item: Incident) -> Text:
-        linked = "a case" if item.case_id else "a member" if item.member_id else ""
+        member = self.member_words(item)
+        linked = (f"a case of {member}" if item.case_id and member else
+                  "a case" if item.case_id else member)
         return detail(("What happened", item.description), ("Concerns", linked),
                       ("Resolution", item.resolution),
                       ("Resolved", uk_datetime(item.resolved_at)))

@@ -32,6 +32,7 @@ from uwu_tui.policy.access import Access
 from uwu_tui.policy.roles import Permission
 from uwu_tui.session import AuditRow, Case, Member
 from uwu_tui.screens.open_record import open_case
+from uwu_tui.screens.breach_report import report_binding
 from uwu_tui.widgets.cells import cell
 from uwu_tui.widgets.consent_tab import ConsentTab
 from uwu_tui.widgets.dates import uk_date, uk_datetime
@@ -108,6 +109,7 @@ class MemberScreen(VaultAccess, Screen[None]):
     TITLE = "Member"
 
     BINDINGS = [
+        report_binding("member"),  # first, so ctrl+r stays in the Footer at 80 columns
         Binding("escape", "back", "Back", id="member.back"),
         Binding("e", "edit", "Edit", id="member.edit"),
         Binding("v", "verified", "Verified today", id="member.verified"),
@@ -343,16 +345,11 @@ class MemberScreen(VaultAccess, Screen[None]):
                 self._load()
                 open_case(self, case.id, member_label=self._label())
 
-        self.app.push_screen(CaseFormScreen(self.member.id, self._shown_label()),
-                             callback=created)
+        self.app.push_screen(CaseFormScreen(self.member.id, self._label()), callback=created)
 
     def _label(self) -> str:
         m = self.member
         return f"{m.family_name}, {m.preferred_name or m.given_name}"
-
-    def _shown_label(self) -> str:
-        """The name for the dialogs opened from here: initials while masked."""
-        return mask_label(self._label()) if self._masked() else self._label()
 
     @on(DataTable.RowSelected, "#member-cases")
     def _case_chosen(self, event: DataTable.RowSelected) -> None:
@@ -378,10 +375,11 @@ class MemberScreen(VaultAccess, Screen[None]):
                 self.query_one(DisclosureTab).reload()
                 self._load()
 
-        self.app.push_screen(SarExportScreen(self.member.membership_no, self._shown_label()),
-                             callback=exported)
+        # The dialogs mask the name themselves, and follow privacy changes while open.
+        self.app.push_screen(SarExportScreen(self.member.membership_no, self._label(),
+                                             self.member.id), callback=exported)
 
     def action_erasure_request(self) -> None:
         from uwu_tui.screens.erasure_request import ErasureRequestScreen
 
-        self.app.push_screen(ErasureRequestScreen(self.member.id, self._shown_label()))
+        self.app.push_screen(ErasureRequestScreen(self.member.id, self._label()))

@@ -394,7 +394,7 @@ class MemberFormScreen(VaultAccess, Screen[Member | DirectoryEntry | None]):
             self.base = current
             self._retry(current, merged)
 
-        self.app.push_screen(MergeConflictScreen(rows), callback=resolved)
+        self.app.push_screen(MergeConflictScreen(rows, current.id), callback=resolved)
 
     def _retry(self, current: Member, merged: dict[str, Any]) -> None:
         changes = {k: v for k, v in merged.items() if getattr(current, k) != v}

@@ -4,6 +4,8 @@ For the incident report and the conflict declaration. Only directory fields (nam
 number, branch) are shown, through `Session.find_members`, which never lists a member
 this user is barred from. Each keystroke starts an exclusive worker tagged with a
 counter; an answer to an older query is dropped. Picking opens nothing and is not a view.
+In privacy mode the names show as initials (`member_label(entry, masked=True)`; the forms
+that show the pick keep it so while privacy changes).
 """
 
 from __future__ import annotations
@@ -20,13 +22,16 @@ from textual.widgets.option_list import Option
 
 from uwu_tui.display import clean
 from uwu_tui.session import DirectoryEntry
+from uwu_tui.widgets.privacy import mask_label, masks, watch_privacy
 from uwu_tui.widgets.vault_thread import VaultAccess, one_line
 
 __all__ = ["MemberPickScreen", "member_label"]
 
 
-def member_label(entry: DirectoryEntry) -> str:
-    return clean(f"{entry.display_name} ({entry.membership_no})")
+def member_label(entry: DirectoryEntry, masked: bool = False) -> str:
+    """``"Khan, Amy (M123456)"``; ``"K., A. (M123456)"`` when `masked`."""
+    name = mask_label(entry.display_name) if masked else clean(entry.display_name)
+    return f"{name} ({clean(entry.membership_no)})"
 
 
 class MemberPickScreen(VaultAccess, ModalScreen[DirectoryEntry | None]):
@@ -66,6 +71,14 @@ class MemberPickScreen(VaultAccess, ModalScreen[DirectoryEntry | None]):
 
     def on_mount(self) -> None:
         self.query_one("#pick-query", Input).focus()
+        watch_privacy(self, lambda _: self._redraw(), init=False)
+
+    def _redraw(self) -> None:
+        options = self.query_one("#pick-results", OptionList)
+        highlighted = options.highlighted
+        self._show(self.rows, str(self.query_one("#pick-status", Static).render()))
+        if highlighted is not None and highlighted < len(self.rows):
+            options.highlighted = highlighted
 
     @on(Input.Changed, "#pick-query")
     def _changed(self, event: Input.Changed) -> None:
@@ -104,12 +117,17 @@ class MemberPickScreen(VaultAccess, ModalScreen[DirectoryEntry | None]):
         options = self.query_one("#pick-results", OptionList)
         options.clear_options()
         options.add_options([
-            Option(Text.assemble(clean(r.display_name), "  ", (clean(r.membership_no), "dim"),
+            Option(Text.assemble(self._shown_name(r), "  ", (clean(r.membership_no), "dim"),
                                  "  ", (clean(r.branch), "dim"), no_wrap=True, end=""),
                    id=str(i)) for i, r in enumerate(rows)])
         if rows:
             options.highlighted = 0
         self._status(status)
+
+    def _shown_name(self, entry: DirectoryEntry) -> str:
+        """The name as it may be shown now: initials in privacy mode."""
+        masked = masks(self, entry.id)
+        return mask_label(entry.display_name) if masked else clean(entry.display_name)
 
     def _status(self, text: str) -> None:
         self.query_one("#pick-status", Static).update(Text(clean(text)))

@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
 from uwu_tui.session import DirectoryEntry, Member
+from uwu_tui.screens.breach_report import report_binding
 from uwu_tui.screens.open_record import open_member
 from uwu_tui.widgets.member_list import MemberList
 from uwu_tui.widgets.privacy import shown_label
@@ -42,6 +43,7 @@ class MembersScreen(VaultAccess, Screen[None]):
     MIN_QUERY = 2
 
     BINDINGS = [
+        report_binding("members"),  # first, so ctrl+r stays in the Footer at 80 columns
         Binding("escape", "back", "Back", id="members.back"),
         Binding("slash", "focus_search", "Search", id="members.search"),
         Binding("ctrl+n", "new_member", "New member", id="members.new"),

@@ -4,7 +4,8 @@ Each field whose stored value differs from yours is shown side by side, yours an
 theirs, and you choose one per field. The starting choice is yours where you changed
 the field and theirs where only they did, so nothing of theirs is overwritten unless
 you pick it. A typed modal: dismissed with ``{field: "mine" | "theirs"}``, or None
-to go back to the form (your typing is kept there).
+to go back to the form (your typing is kept there). In privacy mode both versions of a
+personal field are masked, until the member is revealed (F7, audited) here or on the form.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from uwu_tui.display import clean
+from uwu_tui.widgets.privacy import PERSONAL_FIELDS, REVEAL_KEY, mask_value, masks, watch_privacy
 
 __all__ = ["ConflictRow", "MergeConflictScreen", "conflict_rows"]
 
@@ -89,10 +91,25 @@ class MergeConflictScreen(ModalScreen[dict[str, str] | None]):
         Binding("escape", "cancel", "Back to form", id="merge.cancel"),
     ]
 
-    def __init__(self, rows: list[ConflictRow]) -> None:
+    def __init__(self, rows: list[ConflictRow], member_id: str | None = None) -> None:
         super().__init__()
         self.rows = rows
+        self.member_id = member_id
         self.choices = {row.field: row.default for row in rows}
+
+    @property
+    def privacy_subject(self) -> str | None:
+        """The member F7 reveals in privacy mode: the one being edited."""
+        return self.member_id
+
+    def _masked(self, row: ConflictRow) -> bool:
+        return row.field in PERSONAL_FIELDS and masks(self, self.member_id)
+
+    def _value(self, row: ConflictRow, value: str) -> str:
+        """A version of the field as it may be shown now ("(empty)" for nothing)."""
+        if self._masked(row):
+            return mask_value(row.field, value) or "(hidden)"
+        return value or "(empty)"
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="casework-dialog", id="merge-dialog") as dialog:
@@ -110,6 +127,13 @@ class MergeConflictScreen(ModalScreen[dict[str, str] | None]):
         options = self.query_one("#merge-rows", OptionList)
         options.highlighted = 0
         options.focus()
+        self._show_detail()
+        watch_privacy(self, lambda _: self._redraw(), init=False)
+
+    def _redraw(self) -> None:
+        options = self.query_one("#merge-rows", OptionList)
+        for row in self.rows:
+            options.replace_option_prompt(row.field, self._prompt(row))
         self._show_detail()
 
     def _cell(self, value: str, chosen: bool | None) -> Text:
@@ -130,8 +154,8 @@ class MergeConflictScreen(ModalScreen[dict[str, str] | None]):
         return text
 
     def _prompt(self, row: ConflictRow) -> Text:
-        return self._line(row.label, row.mine or "(empty)", row.theirs or "(empty)",
-                          self.choices[row.field])
+        return self._line(row.label, self._value(row, row.mine),
+                          self._value(row, row.theirs), self.choices[row.field])
 
     def _current(self) -> ConflictRow | None:
         index = self.query_one("#merge-rows", OptionList).highlighted
@@ -145,9 +169,12 @@ class MergeConflictScreen(ModalScreen[dict[str, str] | None]):
             return
         text = Text(row.who + "\n", style="italic")
         text.append("Yours:  ", style="bold")
-        text.append(row.mine or "(empty)")
+        text.append(self._value(row, row.mine))
         text.append("\nTheirs: ", style="bold")
-        text.append(row.theirs or "(empty)")
+        text.append(self._value(row, row.theirs))
+        if self._masked(row):
+            text.append(f"\nPrivacy mode: {REVEAL_KEY} reveals this member's values.",
+                        style="dim")
         detail.update(text)
 
     @on(OptionList.OptionHighlighted, "#merge-rows")

@@ -5,7 +5,9 @@ the export and records the pair for review (`Session.merge_conflicts`). Here an 
 a supervisor or the member's caseworker chooses per row: ``o`` keeps the office value,
 ``s`` takes the surgery's (`Session.resolve_merge_conflict`, audited). Only conflicts on
 members this user may open are listed. Every value is stored data: it is shown through
-`uwu_tui.display.clean`, as plain text, never as markup.
+`uwu_tui.display.clean`, as plain text, never as markup. In privacy mode the members'
+names show as initials and both values of a personal field are masked; F7 reveals the
+highlighted row's member (audited), whose rows then show in full until the screen is left.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from uwu_tui.display import clean
 from uwu_tui.session import DirectoryEntry
 from uwu_tui.widgets.cells import cell
 from uwu_tui.widgets.form import FormMessage
+from uwu_tui.widgets.privacy import PERSONAL_FIELDS, mask_label, mask_value, masks, watch_privacy
 from uwu_tui.widgets.vault_thread import VaultAccess, one_line
 
 __all__ = ["MergeReviewScreen", "OFFICE", "SURGERY"]
@@ -47,10 +50,12 @@ def shown(field: str, value: str | None) -> str:
     return clean(value)
 
 
-def subject_label(entry: DirectoryEntry | None) -> str:
+def subject_label(entry: DirectoryEntry | None, masked: bool = False) -> str:
+    """``"Amy Khan (M123456)"``; ``"A. K. (M123456)"`` when `masked`."""
     if entry is None:
         return ""
-    return clean(f"{entry.given_name} {entry.family_name} ({entry.membership_no})")
+    name = clean(f"{entry.given_name} {entry.family_name}")
+    return f"{mask_label(name) if masked else name} ({clean(entry.membership_no)})"
 
 
 class MergeReviewScreen(VaultAccess, Screen[None]):
@@ -135,7 +140,30 @@ class MergeReviewScreen(VaultAccess, Screen[None]):
         table.add_column("Field", width=12, key="field")
         table.add_column("Office", width=15, key="office")
         table.add_column("Surgery", width=15, key="surgery")
+        watch_privacy(self, lambda _: self._draw(), init=False)
         self._load()
+
+    # ---- privacy mode ---------------------------------------------------------------
+
+    @property
+    def privacy_subject(self) -> str | None:
+        """The member F7 reveals in privacy mode: the highlighted row's."""
+        item = self.current() if self.is_mounted else None
+        entry = self.subjects.get(item.id) if item is not None else None
+        return entry.id if entry is not None else None
+
+    def _masked(self, item) -> bool:  # item: MergeConflict
+        entry = self.subjects.get(item.id)
+        return masks(self, entry.id if entry is not None else None)
+
+    def _about(self, item) -> str:
+        return subject_label(self.subjects.get(item.id), self._masked(item))
+
+    def _value(self, item, value: str | None) -> str:
+        """One side of the field as it may be shown now."""
+        if item.entity == "member" and item.field in PERSONAL_FIELDS and self._masked(item):
+            return mask_value(item.field, value) or "(hidden)"
+        return shown(item.field, value)
 
     # ---- loading ----------------------------------------------------------------------
 
@@ -159,18 +187,7 @@ class MergeReviewScreen(VaultAccess, Screen[None]):
         self.conflicts = list(message.conflicts)
         self.subjects = dict(message.subjects)
         self.loaded = True
-        table = self.query_one("#merge-review", DataTable)
-        row = table.cursor_row
-        table.clear()
-        for item in self.conflicts:
-            table.add_row(cell(subject_label(self.subjects.get(item.id))),
-                          cell(RECORD_LABELS.get(item.entity, item.entity)),
-                          cell(field_label(item.field)),
-                          cell(shown(item.field, item.office_value)),
-                          cell(shown(item.field, item.pack_value)),
-                          key=item.id)
-        if self.conflicts:
-            table.move_cursor(row=min(row, len(self.conflicts) - 1))
+        self._draw()
         count = (f"{len(self.conflicts)} field(s) to review." if self.conflicts
                  else "Nothing to review: every merge conflict has been resolved.")
         status = self.query_one("#merge-review-status", FormMessage)
@@ -182,8 +199,23 @@ class MergeReviewScreen(VaultAccess, Screen[None]):
             status.error(note, count)
         else:
             status.hint(count)
-        self._show_detail()
         self.refresh_bindings()
+
+    def _draw(self) -> None:
+        """The table and the detail line, as privacy mode allows now."""
+        table = self.query_one("#merge-review", DataTable)
+        row = table.cursor_row
+        table.clear()
+        for item in self.conflicts:
+            table.add_row(cell(self._about(item)),
+                          cell(RECORD_LABELS.get(item.entity, item.entity)),
+                          cell(field_label(item.field)),
+                          cell(self._value(item, item.office_value)),
+                          cell(self._value(item, item.pack_value)),
+                          key=item.id)
+        if self.conflicts:
+            table.move_cursor(row=min(row, len(self.conflicts) - 1))
+        self._show_detail()
 
     @on(LoadFailed)
     def _load_failed(self, message: LoadFailed) -> None:
@@ -206,15 +238,15 @@ class MergeReviewScreen(VaultAccess, Screen[None]):
             detail.update("")
             return
         text = Text(no_wrap=False)
-        about = subject_label(self.subjects.get(item.id))
+        about = self._about(item)
         record = RECORD_LABELS.get(item.entity, clean(item.entity))
         text.append(f"{field_label(item.field)} of the {record}", style="bold")
         if about:
             text.append(f" · {about}")
         text.append("\nOffice:  ", style="bold")
-        text.append(shown(item.field, item.office_value))
+        text.append(self._value(item, item.office_value))
         text.append("\nSurgery: ", style="bold")
-        text.append(shown(item.field, item.pack_value))
+        text.append(self._value(item, item.pack_value))
         detail.update(text)
 
     @on(DataTable.RowHighlighted, "#merge-review")
@@ -239,7 +271,7 @@ class MergeReviewScreen(VaultAccess, Screen[None]):
         self.refresh_bindings()
         side = "office" if keep == OFFICE else "surgery"
         what = f"{field_label(item.field)} of the {RECORD_LABELS.get(item.entity, 'record')}"
-        about = subject_label(self.subjects.get(item.id))
+        about = self._about(item)
         self.query_one("#merge-review-status", FormMessage).hint(f"Saving the {side} value…")
         self._resolve(item.id, keep,
                       f"Kept the {side} value: {what}" + (f", {about}." if about else "."))

@@ -5,6 +5,7 @@ decided "erase". It says plainly that this cannot be undone and what goes, then 
 the member's membership number typed exactly; only then does it call
 `Session.purge_member` (which checks the number again, and that the member may be purged).
 Dismissed with True once purged, False when cancelled. A refusal keeps the dialog open.
+In privacy mode the name shows as initials until revealed (F7, audited).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from textual.widgets import Footer, Input, Label, Static
 
 from uwu_tui.display import clean
 from uwu_tui.policy.retention import confirmation_matches
+from uwu_tui.widgets.privacy import MemberLine
 from uwu_tui.widgets.vault_thread import VaultAccess, one_line
 
 __all__ = ["PurgeConfirmScreen"]
@@ -55,14 +57,23 @@ class PurgeConfirmScreen(VaultAccess, ModalScreen[bool]):
         self.erasure_request_id = erasure_request_id
         self._busy = False
 
+    @property
+    def privacy_subject(self) -> str:
+        """The member F7 reveals in privacy mode."""
+        return self.member_id
+
+    def _who(self, name: str) -> Text:
+        who = Text.assemble((f"{name}  ({clean(self.membership_no)})", "bold"))
+        who.append(f"\n{self.why}")
+        return who
+
     def compose(self) -> ComposeResult:
         erase = self.erasure_request_id is not None
-        who = Text.assemble((f"{self.member_label}  ({clean(self.membership_no)})", "bold"))
-        who.append(f"\n{self.why}")
         with Vertical(classes="casework-dialog", id="purge-dialog") as dialog:
             dialog.border_title = ("Erase a member's records" if erase
                                    else "Purge a member's records")
-            yield Static(who, classes="dialog-text", markup=False)
+            yield MemberLine(self.member_id, self.member_label, self._who,
+                             classes="dialog-text")
             yield Static(Text("This cannot be undone. Every record of this member goes for "
                               "good: details, cases, entries, plan actions, consents and "
                               "disclosures. The audit log keeps one row saying a purge "

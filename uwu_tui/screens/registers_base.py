@@ -3,7 +3,8 @@
 `RegisterList` is a full screen with a table of records, a detail panel for the row under
 the cursor and a status line. It loads on every resume (first show, and back from a
 dialog or the lock screen) through `fetch()`, on the vault thread, keeping the cursor on
-the same record.
+the same record. The rows are drawn again when privacy mode changes (members' names in
+`cells`/`describe` go through `uwu_tui.widgets.privacy.shown_label`).
 
 `RegisterDialog` is a typed modal form: `check()` says what is wrong before saving,
 `submit()` saves through the Session on the vault thread, and a refusal is one line under
@@ -25,8 +26,10 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from uwu_tui.display import clean, clean_multiline
 from uwu_tui.errors import ValidationError
+from uwu_tui.screens.breach_report import report_binding
 from uwu_tui.widgets.cells import cell
 from uwu_tui.widgets.confirm import ConfirmScreen
+from uwu_tui.widgets.privacy import watch_privacy
 from uwu_tui.widgets.vault_thread import VaultAccess, one_line
 
 __all__ = ["RegisterDialog", "RegisterList", "detail", "status_cell", "worst_first", "STYLES"]
@@ -71,6 +74,9 @@ class RegisterList(VaultAccess, Screen[None]):
     CSS_PATH = ["casework.tcss", "registers.tcss"]
     DEFAULT_CLASSES = "casework registers"
     AUTO_FOCUS = "#register-table"
+    # First in every register's keys (a subclass's BINDINGS come after): ctrl+r stays in
+    # the Footer at 80 columns.
+    BINDINGS = [report_binding("register")]
     #: (heading, width) of each column.
     COLUMNS: Sequence[tuple[str, int]] = ()
     HEADING = ""
@@ -109,6 +115,7 @@ class RegisterList(VaultAccess, Screen[None]):
         table = self.query_one("#register-table", DataTable)
         for index, (heading, width) in enumerate(self.COLUMNS):
             table.add_column(heading, width=width, key=str(index))
+        watch_privacy(self, lambda _: self._draw(self.rows), init=False)
 
     def on_screen_resume(self) -> None:
         self.reload()
@@ -155,21 +162,25 @@ class RegisterList(VaultAccess, Screen[None]):
 
     @on(Loaded)
     def _show(self, message: Loaded) -> None:
+        self._draw(message.rows)
+        self.loaded = True
+        self.shown(message.rows)
+        note, self._note = self._note, ""
+        self.status(note or self.summary(message.rows))
+
+    def _draw(self, rows: list[Any]) -> None:
+        """The table and the detail panel, keeping the cursor on the same record."""
         table = self.query_one("#register-table", DataTable)
         before = self.selected
         table.clear()
         self._rows = {}
-        for item in message.rows:
+        for item in rows:
             key = self.key_of(item)
             self._rows[key] = item
             table.add_row(*self.cells(item), key=key)
         if before is not None and self.key_of(before) in self._rows:
             table.move_cursor(row=table.get_row_index(self.key_of(before)))
-        self.loaded = True
         self._show_detail()
-        self.shown(message.rows)
-        note, self._note = self._note, ""
-        self.status(note or self.summary(message.rows))
 
     @on(Failed)
     def _failed(self, message: Failed) -> None:

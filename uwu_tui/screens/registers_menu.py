@@ -23,6 +23,7 @@ from textual.widgets.option_list import Option
 
 from uwu_tui.display import clean
 from uwu_tui.policy.roles import Permission
+from uwu_tui.screens.breach_report import report_binding
 from uwu_tui.screens.registers_base import STYLES, worst_first
 from uwu_tui.session import Conflict, Incident, TrainingAlert
 from uwu_tui.widgets.vault_thread import VaultAccess, one_line
@@ -67,6 +68,7 @@ class RegistersMenuScreen(VaultAccess, Screen[None]):
     AUTO_FOCUS = "#registers-list"
 
     BINDINGS = [
+        report_binding("registers"),  # first, so ctrl+r stays in the Footer at 80 columns
         Binding("escape", "back", "Back", id="registers.back"),
         *(Binding(e.key, e.action, e.short, id=f"registers.{e.action.replace('_', '-')}",
                   tooltip=f"{e.title}: {e.note}.") for e in ENTRIES),

@@ -9,7 +9,9 @@ Two tabs:
   as a view, so the dialog can name them; then the same typed confirmation and the purge
   path), `r` refuses with a reason (`ErasureRefuseScreen`).
 `o` opens the highlighted member's record. Both lists are reloaded whenever the screen
-comes back from a dialog or a record.
+comes back from a dialog or a record. Members are named by their directory fields
+(`Session.directory_labels` for the requests), as initials in privacy mode: these are
+lists, so nothing is revealed here; the purge dialog names one member and F7 reveals it.
 """
 
 from __future__ import annotations
@@ -23,9 +25,10 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
 from uwu_tui.display import clean
-from uwu_tui.session import ErasureRequest, Member, RetentionCandidate
+from uwu_tui.session import DirectoryEntry, ErasureRequest, Member, RetentionCandidate
 from uwu_tui.widgets.cells import cell
 from uwu_tui.widgets.dates import uk_date, uk_datetime
+from uwu_tui.widgets.privacy import shown_label, watch_privacy
 from uwu_tui.widgets.vault_thread import VaultAccess, one_line
 
 __all__ = ["RetentionScreen"]
@@ -57,11 +60,12 @@ class RetentionScreen(VaultAccess, Screen[None]):
 
     class Loaded(Message):
         def __init__(self, due: list[RetentionCandidate], requests: list[ErasureRequest],
-                     years: int) -> None:
+                     years: int, names: dict[str, DirectoryEntry]) -> None:
             super().__init__()
             self.due = due
             self.requests = requests
             self.years = years
+            self.names = names
 
     class Failed(Message):
         def __init__(self, text: str) -> None:
@@ -80,6 +84,8 @@ class RetentionScreen(VaultAccess, Screen[None]):
         super().__init__()
         self.due: list[RetentionCandidate] = []
         self.requests: list[ErasureRequest] = []
+        #: Directory fields of the requests' members (by member id).
+        self.names: dict[str, DirectoryEntry] = {}
         self.loaded = False
 
     def compose(self) -> ComposeResult:
@@ -107,9 +113,10 @@ class RetentionScreen(VaultAccess, Screen[None]):
                              ("Last closed", 11), ("Last change", 11)):
             due.add_column(label, width=width)
         requests = self.query_one("#erasure-table", DataTable)
-        for label, width in (("Requested", 10), ("Received how", 28), ("By", 10),
-                             ("Recorded", 16)):
+        for label, width in (("Requested", 10), ("Member", 22), ("Received how", 18),
+                             ("By", 8), ("Recorded", 10)):
             requests.add_column(label, width=width)
+        watch_privacy(self, lambda _: self._draw(), init=False)
         self._load()
 
     def on_screen_resume(self) -> None:
@@ -122,43 +129,60 @@ class RetentionScreen(VaultAccess, Screen[None]):
             session = self.session
             due = await self.call(session.retention_due)
             requests = await self.call(session.erasure_requests)
+            names = await self.call(session.directory_labels,
+                                    [request.member_id for request in requests])
         except Exception as error:  # one line, never a traceback
             self.post_message(self.Failed(one_line(error)))
             return
-        self.post_message(self.Loaded(due, requests, session.retention_years))
+        self.post_message(self.Loaded(due, requests, session.retention_years, names))
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
         self.due = message.due
         self.requests = message.requests
+        self.names = message.names
         years = message.years
         self.query_one("#retention-title", Static).update(Text(
             f"Records are kept {years} years after a member's last case closes.",
             style="bold"))
-        table = self.query_one("#retention-table", DataTable)
-        row = table.cursor_row
-        table.clear()
-        for item in message.due:
-            table.add_row(cell(item.membership_no), cell(item.display_name),
-                          cell(item.closed_cases), cell(uk_date(item.last_closed) or "—"),
-                          cell(uk_date(item.updated_at)), key=item.member_id)
-        if message.due:
-            table.move_cursor(row=min(max(row, 0), len(message.due) - 1))
-        requests = self.query_one("#erasure-table", DataTable)
-        row = requests.cursor_row
-        requests.clear()
-        for request in message.requests:
-            requests.add_row(cell(uk_date(request.requested_on)), cell(request.received_how),
-                             cell(request.recorded_by), cell(uk_datetime(request.recorded_at)),
-                             key=request.id)
-        if message.requests:
-            requests.move_cursor(row=min(max(row, 0), len(message.requests) - 1))
+        self._draw()
         tabs = self.query_one(TabbedContent)
         tabs.get_tab(DUE).label = f"Past retention ({len(message.due)})"
         tabs.get_tab(ERASURE).label = f"Erasure requests ({len(message.requests)})"
         self._status("")
         self.loaded = True
         self.refresh_bindings()
+
+    def _request_member(self, request: ErasureRequest) -> str:
+        """Who asked, as it may be shown now (initials in privacy mode)."""
+        entry = self.names.get(request.member_id)
+        if entry is None:  # barred by a conflict of interest, or gone
+            return "(not shown)"
+        name = shown_label(self, entry.id, entry.display_name)
+        return f"{name} ({entry.membership_no})"
+
+    def _draw(self) -> None:
+        """Both tables from what was loaded, names as privacy mode allows now."""
+        table = self.query_one("#retention-table", DataTable)
+        row = table.cursor_row
+        table.clear()
+        for item in self.due:
+            table.add_row(cell(item.membership_no),
+                          cell(shown_label(self, item.member_id, item.display_name)),
+                          cell(item.closed_cases), cell(uk_date(item.last_closed) or "—"),
+                          cell(uk_date(item.updated_at)), key=item.member_id)
+        if self.due:
+            table.move_cursor(row=min(max(row, 0), len(self.due) - 1))
+        requests = self.query_one("#erasure-table", DataTable)
+        row = requests.cursor_row
+        requests.clear()
+        for request in self.requests:
+            recorded = uk_datetime(request.recorded_at)[:10]  # the local date
+            requests.add_row(cell(uk_date(request.requested_on)),
+                             cell(self._request_member(request)), cell(request.received_how),
+                             cell(request.recorded_by), cell(recorded), key=request.id)
+        if self.requests:
+            requests.move_cursor(row=min(max(row, 0), len(self.requests) - 1))
 
     @on(Failed)
     def _failed(self, message: Failed) -> None:

@@ -7,7 +7,8 @@ progress from that thread; each call becomes a `Progressed` message (thread-safe
 merged when they queue up) that moves the ProgressBar on the UI loop.
 
 When done it says where the file is, that only this account can read it (0600), and that
-it was recorded as a disclosure to the member. Dismissed with the report's `Path`, or
+it was recorded as a disclosure to the member. In privacy mode the member's name shows as
+initials until revealed (F7). Dismissed with the report's `Path`, or
 None when nothing was exported. A refusal keeps the dialog and the typing.
 """
 
@@ -26,6 +27,7 @@ from textual.widgets import Footer, Input, Label, ProgressBar, Static
 
 from uwu_tui.display import clean
 from uwu_tui.errors import ValidationError
+from uwu_tui.widgets.privacy import MemberLine
 from uwu_tui.widgets.vault_thread import VaultAccess, one_line
 
 __all__ = ["SarExportScreen"]
@@ -67,21 +69,32 @@ class SarExportScreen(VaultAccess, ModalScreen[Path | None]):
             self.text = text
             self.field = field
 
-    def __init__(self, membership_no: str, member_label: str) -> None:
+    def __init__(self, membership_no: str, member_label: str,
+                 member_id: str | None = None) -> None:
         super().__init__()
         self.membership_no = membership_no
         self.member_label = clean(member_label)
+        self.member_id = member_id
         self.path: Path | None = None
         self._busy = False
 
-    def compose(self) -> ComposeResult:
-        about = Text.assemble((f"{self.member_label} ({clean(self.membership_no)})", "bold"))
+    @property
+    def privacy_subject(self) -> str | None:
+        """The member F7 reveals in privacy mode (the name is the one personal field here)."""
+        return self.member_id
+
+    def _about(self, name: str) -> Text:
+        about = Text.assemble((f"{name} ({clean(self.membership_no)})", "bold"))
         about.append("\nA readable HTML report of everything held about the member: details, "
                      "cases, entries with amendments, plan actions, consents, disclosures "
                      "and who accessed the record.")
+        return about
+
+    def compose(self) -> ComposeResult:
         with Vertical(classes="casework-dialog", id="sar-dialog") as dialog:
             dialog.border_title = "Subject access report"
-            yield Static(about, classes="dialog-text", markup=False)
+            yield MemberLine(self.member_id, self.member_label, self._about,
+                             classes="dialog-text")
             with Horizontal(classes="form-row"):
                 yield Label("Save to *", classes="form-label")
                 yield Input(DEFAULT_DEST, id="sar-dest", compact=True,

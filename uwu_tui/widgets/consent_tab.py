@@ -25,7 +25,6 @@ from uwu_tui.policy.disclosure import is_live
 from uwu_tui.session import Consent
 from uwu_tui.widgets.cells import cell
 from uwu_tui.widgets.dates import uk_date, uk_datetime
-from uwu_tui.widgets.privacy import shown_label
 from uwu_tui.widgets.vault_thread import VaultAccess, one_line
 
 __all__ = ["ConsentTab", "consent_state"]
@@ -167,8 +166,9 @@ class ConsentTab(VaultAccess, Vertical):
     def new_consent(self) -> None:
         from uwu_tui.screens.consent_form import ConsentFormScreen
 
-        label = shown_label(self, self.member_id, self.member_label)
-        self.app.push_screen(ConsentFormScreen(self.member_id, label), callback=self._saved)
+        # The form masks the name itself (privacy mode), and follows changes while open.
+        self.app.push_screen(ConsentFormScreen(self.member_id, self.member_label),
+                             callback=self._saved)
 
     def withdraw_selected(self) -> None:
         from uwu_tui.screens.consent_withdraw import ConsentWithdrawScreen

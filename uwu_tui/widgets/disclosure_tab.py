@@ -22,7 +22,6 @@ from uwu_tui.display import clean
 from uwu_tui.session import Disclosure
 from uwu_tui.widgets.cells import cell
 from uwu_tui.widgets.dates import uk_datetime
-from uwu_tui.widgets.privacy import shown_label
 from uwu_tui.widgets.vault_thread import VaultAccess, one_line
 
 __all__ = ["DisclosureTab"]
@@ -146,5 +145,6 @@ class DisclosureTab(VaultAccess, Vertical):
             if result is not None:
                 self.reload(focus=result.id)
 
-        label = shown_label(self, self.member_id, self.member_label)
-        self.app.push_screen(DisclosureFormScreen(self.member_id, label), callback=saved)
+        # The form masks the name itself (privacy mode), and follows changes while open.
+        self.app.push_screen(DisclosureFormScreen(self.member_id, self.member_label),
+                             callback=saved)

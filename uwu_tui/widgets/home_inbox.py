@@ -3,7 +3,8 @@
 One keyboard list in three parts: unacknowledged inbox items (urgent first, each marked
 with the word URGENT, not only a colour), consents expiring within 30 days on my cases
 (`Session.consents_expiring`), and training that has expired or expires soon
-(`Session.training_alerts`, in words). Enter opens what a line is about: a breach in the
+(`Session.training_alerts`, in words). In privacy mode the members' names on the
+consent lines show as initials. Enter opens what a line is about: a breach in the
 register (officers), a case, a member; any other item shows its summary. `k`
 acknowledges the inbox item under the cursor.
 
@@ -27,6 +28,7 @@ from uwu_tui.display import clean
 from uwu_tui.policy.roles import Permission
 from uwu_tui.session import Consent, InboxItem, Session, TrainingAlert
 from uwu_tui.widgets.dates import uk_date, uk_datetime
+from uwu_tui.widgets.privacy import shown_label, watch_privacy
 from uwu_tui.widgets.vault_thread import VaultAccess, one_line
 
 __all__ = ["HomeInbox", "InboxView", "load_inbox"]
@@ -108,6 +110,7 @@ class HomeInbox(VaultAccess, OptionList):
         self._consents: dict[str, Consent] = {}
 
     def on_mount(self) -> None:
+        watch_privacy(self, lambda _: self._show(), init=False)
         if self.view is None:
             self.reload()
         else:  # fetched before the screen was shown
@@ -145,7 +148,7 @@ class HomeInbox(VaultAccess, OptionList):
             options.append(None)
             options.append(Option(Text(f"Consents expiring within {CONSENT_DAYS} days "
                                        f"({len(view.consents)})", style="bold"), disabled=True))
-            options += [Option(consent_line(c, self.member_names.get(c.member_id, "")),
+            options += [Option(consent_line(c, self._shown_name(c.member_id)),
                                id=f"consent:{c.id}") for c in view.consents]
         if view.training:
             me = self.session.user.username
@@ -167,6 +170,11 @@ class HomeInbox(VaultAccess, OptionList):
     def set_member_names(self, names: dict[str, str]) -> None:
         self.member_names = names
         self._show()
+
+    def _shown_name(self, member_id: str) -> str:
+        """The member's name as it may be shown now (initials in privacy mode)."""
+        name = self.member_names.get(member_id, "")
+        return shown_label(self, member_id, name) if name else ""
 
     @on(Failed)
     def _failed(self, message: Failed) -> None:

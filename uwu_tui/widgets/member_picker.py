@@ -4,7 +4,8 @@ Typing two or more characters searches the directory (`Session.find_members`, di
 fields only, never a member this user is barred from) in an exclusive worker tagged with a
 counter, so an answer to an older query is dropped. Enter (in the field or on a result)
 picks the highlighted member; the picks are listed under the field, and Enter or Delete
-on a pick removes it. Picking opens nothing and is not a view of the record.
+on a pick removes it. Picking opens nothing and is not a view of the record. In privacy
+mode the names (results and picks) show as initials: a list, so nothing is revealed here.
 """
 
 from __future__ import annotations
@@ -20,14 +21,17 @@ from textual.widgets.option_list import Option
 
 from uwu_tui.display import clean
 from uwu_tui.session import DirectoryEntry
+from uwu_tui.widgets.privacy import mask_label, masks, watch_privacy
 from uwu_tui.widgets.vault_thread import VaultAccess, one_line
 
 __all__ = ["MemberPicker", "member_line"]
 
 
-def member_line(entry: DirectoryEntry, *, mark: str = "") -> Text:
+def member_line(entry: DirectoryEntry, *, mark: str = "", masked: bool = False) -> Text:
+    """Name (initials when `masked`), number and branch on one line."""
     text = Text(mark)
-    text.append(clean(entry.display_name), style="bold")
+    name = entry.display_name
+    text.append(mask_label(name) if masked else clean(name), style="bold")
     text.append(f"  {clean(entry.membership_no)}  {clean(entry.branch)}")
     text.no_wrap = True
     text.overflow = "ellipsis"
@@ -86,6 +90,18 @@ class MemberPicker(VaultAccess, Vertical):
     def on_mount(self) -> None:
         self._show_results()
         self._show_picks()
+        watch_privacy(self, lambda _: self._redraw(), init=False)
+
+    def _redraw(self) -> None:
+        results = self.query_one("#picker-results", OptionList)
+        highlighted = results.highlighted
+        self._show_results()
+        if highlighted is not None and highlighted < len(self._results):
+            results.highlighted = highlighted
+        self._show_picks()
+
+    def _line(self, entry: DirectoryEntry, mark: str) -> Text:
+        return member_line(entry, mark=mark, masked=masks(self, entry.id))
 
     @property
     def member_ids(self) -> list[str]:
@@ -127,7 +143,7 @@ class MemberPicker(VaultAccess, Vertical):
         results = self.query_one("#picker-results", OptionList)
         results.clear_options()
         results.add_options([
-            Option(member_line(entry, mark="✓ " if entry.id in self.picks else "  "), id=entry.id)
+            Option(self._line(entry, "✓ " if entry.id in self.picks else "  "), id=entry.id)
             for entry in self._results])
         results.display = bool(self._results)
         if self._results:
@@ -173,7 +189,7 @@ class MemberPicker(VaultAccess, Vertical):
         chosen = self.query_one("#picker-chosen", _Picks)
         index = chosen.highlighted
         chosen.clear_options()
-        chosen.add_options([Option(member_line(entry, mark="✓ "), id=entry.id)
+        chosen.add_options([Option(self._line(entry, "✓ "), id=entry.id)
                             for entry in self.picks.values()])
         chosen.display = bool(self.picks)
         if self.picks:

@@ -16,6 +16,8 @@ Pieces:
   thread; until the answer comes, details are masked (a pack is never shown unmasked).
 * `watch_privacy(node, callback)`: widgets re-render at once when the state changes (a
   Textual `Signal` owned by the app, so every mounted screen hears it, not just the top).
+* `MemberLine`: a `Static` naming one member (``"Member: K., A."``), kept as privacy mode
+  allows as it changes: for dialogs and forms about one member.
 * `PrivacyAppMixin`: the three actions and `PRIVACY_BINDINGS` for the app.
 
 A screen that shows one member says which with a ``privacy_subject`` property (the
@@ -29,10 +31,13 @@ import re
 import weakref
 from typing import TYPE_CHECKING, Any, Callable
 
+from rich.console import RenderableType
+from rich.text import Text
 from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.signal import Signal
+from textual.widgets import Static
 
 from uwu_tui.display import clean
 from uwu_tui.widgets.vault_thread import one_line
@@ -45,10 +50,10 @@ else:
     _Base = object
 
 __all__ = [
-    "HIDDEN_FIELDS", "MASK", "NAME_FIELDS", "PERSONAL_FIELDS", "PRIVACY_BINDINGS",
-    "PrivacyAppMixin", "PrivacyState", "REVEAL_KEY", "UNSAVED", "initial", "mask_label",
-    "mask_name", "mask_value", "masks", "privacy_of", "privacy_subject", "shown_label",
-    "watch_privacy",
+    "HIDDEN_FIELDS", "MASK", "MemberLine", "NAME_FIELDS", "PERSONAL_FIELDS",
+    "PRIVACY_BINDINGS", "PrivacyAppMixin", "PrivacyState", "REVEAL_KEY", "UNSAVED", "initial",
+    "mask_label", "mask_name", "mask_value", "masks", "privacy_of", "privacy_subject",
+    "shown_label", "watch_privacy",
 ]
 
 #: What a masked date of birth, address, phone or email shows (whatever the value).
@@ -253,6 +258,29 @@ def watch_privacy(node: DOMNode, callback: Callable[[PrivacyState], object],
         callback(state)
 
 
+class MemberLine(Static):
+    """One member's name in a line of text, as privacy mode allows now (initials while
+    masked), drawn again whenever privacy changes.
+
+    `make(name)` builds the line from the name as shown (default: the name alone);
+    `member_id` None means a member not yet known to be revealed (masked while privacy
+    mode is on)."""
+
+    def __init__(self, member_id: str | None, label: str,
+                 make: Callable[[str], RenderableType] | None = None, *,
+                 id: str | None = None, classes: str | None = None) -> None:
+        super().__init__("", id=id, classes=classes, markup=False)
+        self.member_id = member_id
+        self.label = label
+        self._make = make or Text
+
+    def on_mount(self) -> None:
+        watch_privacy(self, lambda _: self.redraw())
+
+    def redraw(self) -> None:
+        self.update(self._make(shown_label(self, self.member_id, self.label)))
+
+
 def privacy_subject(screen: Screen[Any]) -> str | None:
     """The member a screen shows (its ``privacy_subject``), or None."""
     subject = getattr(screen, "privacy_subject", None)
@@ -261,14 +289,16 @@ def privacy_subject(screen: Screen[Any]) -> str | None:
 
 # ---- the app's keys ------------------------------------------------------------------
 
+# Priority, all three: an app binding that is not reaches no dialog (Textual's binding chain
+# stops at a modal screen), and the dialogs about one member must reveal and mask too.
 PRIVACY_BINDINGS = [
-    Binding("f5", "toggle_privacy", "Privacy", id="app.privacy", show=False,
+    Binding("f5", "toggle_privacy", "Privacy", id="app.privacy", priority=True, show=False,
             tooltip="Privacy mode on or off: names as initials, date of birth, address, "
                     "phone and email hidden in every list and form."),
     Binding("f6", "hide_now", "Hide now", id="app.hide-now", priority=True, show=False,
             tooltip="Cover the screen at once with a neutral view (and lock, if the "
                     "hide_locks setting is on). Enter returns."),
-    Binding("f7", "reveal", "Reveal", id="app.reveal", show=False,
+    Binding("f7", "reveal", "Reveal", id="app.reveal", priority=True, show=False,
             tooltip="Privacy mode: show this member's details until you leave the record "
                     "or press F7 again. Each reveal is recorded in the audit log."),
 ]
