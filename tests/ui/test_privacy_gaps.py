@@ -139,13 +139,18 @@ async def test_break_glass_dialog_names_the_member_by_initials(staff_vault: Path
     member = seed_person(officer)
     officer.close()
     bob = open_session(staff_vault, CASEWORKER)  # holds no case for her: break-glass
-    app = PrivacyHost(bob, lambda: BreakGlassScreen(member.id, FULL, "Give a reason."),
-                      privacy_mode=True)
+    app = PrivacyHost(bob, MembersScreen, privacy_mode=True)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_screen(pilot, BreakGlassScreen)
+        members = await wait_screen(pilot, MembersScreen)
+        member_list = members.query_one(MemberList)
+        await wait_for(pilot, lambda: member_list.row_count == 1, what="the directory")
+        member_list.focus()
+        await pilot.press("enter")
+        dialog = await wait_screen(pilot, BreakGlassScreen)
+        assert dialog.member_id == member.id
         await wait_for(pilot, lambda: f"Member: {INITIALS}" in screen_text(app))
         assert_masked(screen_text(app))
-        await toggle_until(pilot, f"Member: {FULL}")
+        await toggle_until(pilot, f"Member: {FULL}")  # the dialog follows privacy mode
     bob.close()
 
 

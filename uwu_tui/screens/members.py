@@ -23,7 +23,6 @@ from uwu_tui.session import DirectoryEntry, Member
 from uwu_tui.screens.breach_report import report_binding
 from uwu_tui.screens.open_record import open_member
 from uwu_tui.widgets.member_list import MemberList
-from uwu_tui.widgets.privacy import shown_label
 from uwu_tui.widgets.vault_thread import VaultAccess, one_line
 
 __all__ = ["MembersScreen"]
@@ -209,7 +208,8 @@ class MembersScreen(VaultAccess, Screen[None]):
         self._open(message.entry)
 
     def _open(self, entry: DirectoryEntry) -> None:
-        open_member(self, entry.id, shown_label(self, entry.id, entry.display_name))
+        # The break-glass dialog masks the name itself in privacy mode.
+        open_member(self, entry.id, entry.display_name)
 
     # ---- actions ---------------------------------------------------------------------
 
