@@ -200,6 +200,29 @@ async def test_edit_conflict_masks_both_versions_until_revealed(staff_vault: Pat
     session.close()
 
 
+async def test_member_form_errors_do_not_repeat_a_covered_value(staff_vault: Path) -> None:
+    session = open_session(staff_vault, OFFICER)
+    app = PrivacyHost(session, MemberFormScreen, privacy_mode=True)
+    async with app.run_test(size=SIZE) as pilot:
+        form = await wait_screen(pilot, MemberFormScreen)
+        await pilot.pause()
+        for name, value in (("membership_no", "M777001"), ("given_name", "Zofia"),
+                            ("family_name", "Nowakowska"), ("email", "zofia.nowak@"),
+                            ("date_of_birth", "31/02/1984")):
+            form.query_one(f"#f-{name}", Input).value = value  # covered, typed before
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: form.query_one("#err-email").has_class("-shown"),
+                       what="the errors")
+        text = screen_text(app)
+        assert "does not look like an email" in text and "is not a date" in text
+        for typed in ("zofia.nowak@", "31/02/1984", "Zofia", "Nowakowska"):
+            assert typed not in text
+        await pilot.press("f7")  # the typing revealed: the messages say what was typed
+        await wait_for(pilot, lambda: "'zofia.nowak@'" in screen_text(app), what="the value")
+        assert "'31/02/1984'" in screen_text(app)
+    session.close()
+
+
 # ---- member pickers: the breach report, the incident report ------------------------------
 
 

@@ -36,7 +36,7 @@ from uwu_tui.policy import validate
 from uwu_tui.session import DirectoryEntry, Member
 from uwu_tui.widgets.dates import uk_date
 from uwu_tui.widgets.privacy import (
-    PERSONAL_FIELDS, REVEAL_KEY, UNSAVED, mask_label, mask_value, masks, watch_privacy,
+    MASK, PERSONAL_FIELDS, REVEAL_KEY, UNSAVED, mask_label, mask_value, masks, watch_privacy,
 )
 from uwu_tui.widgets.vault_thread import VaultAccess, one_line
 
@@ -126,6 +126,8 @@ class MemberFormScreen(VaultAccess, Screen[Member | DirectoryEntry | None]):
         self.title = "New member" if member is None else "Edit member"
         self._busy = False
         self._initial: dict[str, Any] = {}
+        #: The field errors shown (by field), drawn again when privacy changes.
+        self._errors: dict[str, str] = {}
 
     # ---- layout --------------------------------------------------------------------
 
@@ -196,6 +198,9 @@ class MemberFormScreen(VaultAccess, Screen[Member | DirectoryEntry | None]):
             if masked:
                 shown = mask_value(name, values[name]) or "—"
                 cover.update(Text(f"{shown}  ({REVEAL_KEY} reveals)", style="dim"))
+            if name in self._errors:
+                self.query_one(f"#err-{name}", Static).update(
+                    Text(clean(self._shown_error(name, self._errors[name]))))
         self.query_one("#member-form-hint", Static).update(self._hint())
 
     # ---- values --------------------------------------------------------------------
@@ -244,10 +249,11 @@ class MemberFormScreen(VaultAccess, Screen[Member | DirectoryEntry | None]):
         return validate.member_fields(values, self._today(), partial=True)
 
     def show_errors(self, errors: dict[str, str]) -> None:
+        self._errors = dict(errors)
         for spec in FIELDS:
             label = self.query_one(f"#err-{spec.name}", Static)
             text = errors.get(spec.name, "")
-            label.update(Text(clean(text)))
+            label.update(Text(clean(self._shown_error(spec.name, text))))
             label.set_class(bool(text), "-shown")
             self.query_one(f"#row-{spec.name}").set_class(bool(text), "-invalid")
         first = next((spec.name for spec in FIELDS if spec.name in errors), None)
@@ -258,6 +264,15 @@ class MemberFormScreen(VaultAccess, Screen[Member | DirectoryEntry | None]):
                          "attention (see the messages under them).", error=True)
         elif errors:  # an error for no field of this form
             self._status(next(iter(errors.values())), error=True)
+
+    def _shown_error(self, name: str, text: str) -> str:
+        """A field's error as it may be shown now. The validators quote what was typed
+        ("The email 'x' does not look like…"): a covered field's value is not repeated."""
+        if name in PERSONAL_FIELDS and self._masked():
+            start, end = text.find("'"), text.rfind("'")
+            if 0 <= start < end:
+                return text[:start] + MASK + text[end + 1:]
+        return text
 
     def _status(self, text: str, *, error: bool = False) -> None:
         status = self.query_one("#form-status", Static)
