@@ -189,6 +189,26 @@ def test_an_enrolment_code_opens_once_and_a_new_passphrase_comes_first(vault: Pa
         officer.close()
 
 
+def test_an_enrolment_slot_takes_a_signing_key_under_the_code_however_typed(
+        vault: Path) -> None:
+    """A slot sealed without a signing key gets one at sign-in (keyslots.with_signing_key);
+    for an enrolment slot that must be sealed under the code as `unseal` reads it."""
+    from uwu_tui.data.keyslots import SigningKey, with_signing_key
+
+    codes = _rotate(vault)
+    keyfile = KeyFile.load(_keys(vault))
+    slot = keyfile.slot_for(CASEWORKER)
+    assert slot is not None and slot.enrol and not slot.has_signing_key
+    key = keyfile.unseal(CASEWORKER, codes[CASEWORKER])
+    signing = SigningKey.generate()
+    typed = " " + codes[CASEWORKER].lower().replace("-", " ")
+    resealed = with_signing_key(slot, keyfile.vault_id, typed, key, signing)
+    assert resealed.enrol and resealed.slot_id == slot.slot_id and resealed.has_signing_key
+    again = keyfile.with_slot(resealed).signed(key)
+    opened, held = again.unseal_keys(CASEWORKER, codes[CASEWORKER])
+    assert held is not None and held.raw() == signing.raw() and opened.raw() == key.raw()
+
+
 def test_the_code_is_the_current_passphrase_for_uwu_passwd(vault: Path) -> None:
     codes = _rotate(vault)
     out, err = io.StringIO(), io.StringIO()

@@ -498,6 +498,8 @@ def with_signing_key(
 
     if not slot.active or slot.kdf is None:
         raise ValueError("a disabled slot cannot take a signing key")
+    if slot.enrol:  # sealed under the code as `unseal` reads it, however it was typed
+        passphrase = normalise_enrolment_code(passphrase)
     nonce = secrets.token_bytes(12)
     kek = derive_kek(passphrase, slot.kdf)
     sealed = AESGCM(kek).encrypt(
