@@ -631,3 +631,43 @@ def test_after_a_key_rotation_enrolled_users_sign_with_new_keys(vault: Path) -> 
         assert bob._signing.key_id == new_bob
     finally:
         bob.close()
+
+
+def test_two_first_sign_ins_at_once_end_with_one_key(vault: Path) -> None:
+    """dana signs in from two terminals at the same moment, for the first time: the
+    keyslot file's lock lets one seal a key; the other adopts it, and one is registered."""
+    import threading
+
+    alice = Session.open(vault, OFFICER, OFFICER_PASS)
+    alice.add_user("dana", "Dana Example", "caseworker", CASEWORKER_INITIAL)
+    alice.close()
+    sessions: list[Session] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def sign_in() -> None:
+        start.wait()
+        try:
+            sessions.append(Session.open(vault, "dana", CASEWORKER_INITIAL))
+        except BaseException as error:  # noqa: BLE001 (reported below)
+            errors.append(error)
+
+    threads = [threading.Thread(target=sign_in) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    try:
+        assert errors == [] and len(sessions) == 2
+        assert sessions[0]._signing.key_id == sessions[1]._signing.key_id
+        conn = sessions[0]._conn()
+        assert [r.key_id for r in audit.signing_keys(conn) if r.username == "dana"] == [
+            sessions[0]._signing.key_id]
+    finally:
+        for session in sessions:
+            session.close()
+    alice = Session.open(vault, OFFICER, OFFICER_PASS)
+    try:
+        assert alice.verify().ok
+    finally:
+        alice.close()
