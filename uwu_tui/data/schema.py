@@ -75,6 +75,11 @@ def migrate(conn: db.Connection) -> int:
                 continue
             for statement in statements:
                 conn.execute(statement)
+            if any("writable_schema" in statement for statement in statements):
+                # A direct edit of sqlite_schema: bump the schema cookie, as SQLite's
+                # ALTER TABLE page prescribes, so every connection rereads the schema.
+                cookie = int(conn.execute("PRAGMA schema_version").fetchone()[0])
+                conn.execute(f"PRAGMA schema_version = {cookie + 1}")
             conn.execute(f"PRAGMA user_version = {number}")
         version = number
     return version
