@@ -653,3 +653,34 @@ def test_plan_actions_need_write_access(people: People) -> None:
     with pytest.raises(PermissionDenied):
         people.bob.set_plan_action_done(action.id, action.version)
     assert people.sam.plan_actions(case.id)[0].done_at is None
+
+
+@pytest.mark.parametrize("id_list", [20_000, 1], ids=["own entries by id", "by member"])
+def test_search_notes_newest_first_across_windows(people: People, bobs_case,
+                                                  monkeypatch: pytest.MonkeyPatch,
+                                                  id_list: int) -> None:
+    """Note search looks back a window of rowids at a time (tiny windows here): the hits
+    come newest first, the limit counts only what the user may see, and another
+    member's matching entries (not bob's) never show or crowd bob's out."""
+    monkeypatch.setattr(cases, "_NOTE_WINDOW", 2)
+    monkeypatch.setattr(cases, "_NOTE_ID_LIST", id_list)
+    _, case = bobs_case
+    alice, bob = people.alice, people.bob
+    other = new_member(alice, "M2002", "Otto", "Brennan")
+    other_case = alice.new_case(other.id, "pay", "Someone else's", assigned_to=OFFICER)
+    mine = []
+    for n in range(7):
+        mine.append(bob.add_entry(case.id, "general", f"Gorsefield meeting number {n}").id)
+        alice.add_entry(other_case.id, "general", f"Gorsefield visit number {n}")
+        bob.add_entry(case.id, "general", f"Unrelated note {n}")
+    hits = bob.search_notes("gorsefield", limit=3)
+    assert [h.entry.id for h in hits] == mine[::-1][:3]
+    assert [h.entry.id for h in bob.search_notes("gorsefield meeting")] == mine[::-1]
+    assert all("Gorsefield" in h.snippet for h in hits)
+    # An officer sees both members' entries, newest first; a conflict hides one member.
+    everyone = alice.search_notes("gorsefield", limit=100)
+    assert len(everyone) == 14
+    assert [h.entry.recorded_at for h in everyone] == sorted(
+        (h.entry.recorded_at for h in everyone), reverse=True)
+    accept_conflict(alice, OFFICER, member_id=case.member_id)
+    assert {h.member_id for h in alice.search_notes("gorsefield", limit=100)} == {other.id}
