@@ -178,6 +178,8 @@ def test_wrong_passphrase(sealed, tmp_path: Path) -> None:
     assert "alice" in error.message
     # Another user's passphrase does not open alice's slot either.
     assert isinstance(assert_no_key(path, "alice", BOB_PASS), WrongPassphrase)
+    # Text no keyboard should send (a lone surrogate) is a wrong passphrase, not a crash.
+    assert isinstance(assert_no_key(path, "alice", "correct \udc80 tractor"), WrongPassphrase)
 
 
 def test_unknown_user_is_told_apart_without_running_argon2(sealed, tmp_path, monkeypatch) -> None:

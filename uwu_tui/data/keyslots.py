@@ -420,6 +420,10 @@ class KeyFile:
             raise KeyFileError("The keyslot file has been edited: a slot is below the KDF floor.")
         from argon2.exceptions import Argon2Error
 
+        try:
+            passphrase.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate (hostile input): no slot was sealed so
+            raise WrongPassphrase(f"Wrong passphrase for '{username}'.") from None
         if slot.enrol:
             passphrase = normalise_enrolment_code(passphrase)
         try:
