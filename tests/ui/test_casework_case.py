@@ -110,7 +110,8 @@ async def test_ethical_decision_template_and_unsaved_typing_kept(staff_vault: Pa
 
 
 async def test_plan_actions_added_and_toggled_next_due_shown(staff_vault: Path) -> None:
-    session = open_session(staff_vault, OFFICER)
+    # The fixed clock (25/11/2026) keeps both due dates below in the future.
+    session = open_session(staff_vault, OFFICER, fixed=True)
     case = add_case(session, add_member(session, "M10001", "Jane", "Doe"))
     app = case_app(session, case.id)
     async with app.run_test(size=SIZE) as pilot:
