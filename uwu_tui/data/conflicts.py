@@ -32,16 +32,23 @@ COLUMNS = ("id, declared_by, subject, member_id, case_id, employer, description,
 def blocked_member_ids(conn: db.Connection, username: str) -> set[str]:
     """Members this user may not touch: accepted conflicts naming the member, their case,
     or their employer."""
-    sql = (
-        "SELECT k.member_id FROM conflict AS k WHERE k.declared_by = ? AND k.status = 'accepted'"
-        " AND k.member_id IS NOT NULL"
-        " UNION SELECT c.member_id FROM conflict AS k JOIN casefile AS c ON c.id = k.case_id"
-        " WHERE k.declared_by = ? AND k.status = 'accepted'"
-        " UNION SELECT m.id FROM conflict AS k JOIN member AS m"
-        " ON k.employer <> '' AND m.employer = k.employer COLLATE NOCASE"
-        " WHERE k.declared_by = ? AND k.status = 'accepted' AND k.subject = 'employer'"
-    )
-    return {row[0] for row in conn.execute(sql, (username, username, username))}
+    # The user's accepted conflicts first (usually none), then only what they name: one
+    # query joining all three ways read every member (its plan scanned the member table
+    # for the employer arm on every call, conflicts or not: 4.5 ms of each keystroke).
+    accepted = conn.execute(
+        "SELECT subject, member_id, case_id, employer FROM conflict"
+        " WHERE declared_by = ? AND status = 'accepted'", (username,)).fetchall()
+    blocked: set[str] = set()
+    for subject, member_id, case_id, employer in accepted:
+        if member_id is not None:
+            blocked.add(member_id)
+        if case_id is not None:
+            blocked.update(row[0] for row in conn.execute(
+                "SELECT member_id FROM casefile WHERE id = ?", (case_id,)))
+        if subject == "employer" and employer:
+            blocked.update(row[0] for row in conn.execute(
+                "SELECT id FROM member WHERE employer = ? COLLATE NOCASE", (employer,)))
+    return blocked
 
 
 def is_blocked(conn: db.Connection, username: str, member_id: str) -> bool:

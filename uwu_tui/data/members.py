@@ -183,21 +183,28 @@ def search(conn: db.Connection, text: str, *, limit: int = 50,
     query = fts_query(text)
     if not query:
         return []
-    excluded = list(excluded_ids)
-    exclude_sql = f" WHERE m.id NOT IN ({', '.join('?' * len(excluded))})" if excluded else ""
-    # Rank the candidates, keep the best (plus room for the excluded), and only then read
-    # those members: joining all 500 candidates first cost 500 row reads per keystroke.
+    excluded = excluded_ids if isinstance(excluded_ids, (set, frozenset)) else set(excluded_ids)
+    # Room for excluded members among the hits, within bounds: a conflict with a large
+    # employer can bar thousands, and ranking thousands more would stall the typing.
+    room = min(len(excluded), candidates)
+    # Rank the candidates, keep the best (plus that room), and only then read those
+    # members: joining all 500 candidates first cost 500 row reads per keystroke. The
+    # excluded are dropped here, not in SQL, so none of them becomes a bound parameter.
     sql = (
-        f"SELECT m.id, m.membership_no, m.given_name, m.family_name, m.preferred_name, m.branch"
-        f" FROM (SELECT rowid, rank FROM"
-        f" (SELECT rowid, rank FROM member_fts WHERE member_fts MATCH ? LIMIT ?)"
-        f" ORDER BY rank, rowid LIMIT ?) AS hit"
-        f" JOIN member AS m ON m.rowid = hit.rowid{exclude_sql}"
-        f" ORDER BY hit.rank, hit.rowid LIMIT ?"
+        "SELECT m.id, m.membership_no, m.given_name, m.family_name, m.preferred_name, m.branch"
+        " FROM (SELECT rowid, rank FROM"
+        " (SELECT rowid, rank FROM member_fts WHERE member_fts MATCH ? LIMIT ?)"
+        " ORDER BY rank, rowid LIMIT ?) AS hit"
+        " JOIN member AS m ON m.rowid = hit.rowid"
+        " ORDER BY hit.rank, hit.rowid"
     )
-    params = (query, max(candidates, limit) + len(excluded), limit + len(excluded),
-              *excluded, limit)
-    return [DirectoryEntry(*row) for row in conn.execute(sql, params)]
+    found: list[DirectoryEntry] = []
+    for row in conn.execute(sql, (query, max(candidates, limit) + room, limit + room)):
+        if row[0] not in excluded:
+            found.append(DirectoryEntry(*row))
+            if len(found) == limit:
+                break
+    return found
 
 
 def page(conn: db.Connection, *, after: tuple[str, str, str] | None = None,
