@@ -128,6 +128,10 @@ def memory_security_off() -> None:
 
 
 def plain_connect(path: Path, driver: str, *, create: bool = False) -> Any:
+    # data/db.py configures SQLite's allocator when first imported, which must happen
+    # before any connection of the sqlcipher3 library is open.
+    from uwu_tui.data import db
+
     if driver == "stdlib":
         import sqlite3 as module
     else:
@@ -135,8 +139,6 @@ def plain_connect(path: Path, driver: str, *, create: bool = False) -> Any:
     if not create and not path.exists():
         raise FileNotFoundError(path)
     conn = module.connect(str(path), isolation_level=None, check_same_thread=True)
-    from uwu_tui.data import db
-
     for pragma in db.PRAGMAS:
         conn.execute(pragma)
     mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
