@@ -244,21 +244,25 @@ def test_one_audit_row_with_counts_and_no_personal_data(officer: Session, tmp_pa
 
 def test_a_failure_half_way_imports_nothing(officer: Session, tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(importer, "_BATCH", 2)
     real = importer.insert_members
-    calls = []
+    written_before_failure = []
 
     def failing(conn, rows):
-        calls.append(len(rows))
-        if len(calls) == 2:
-            conn.execute("INSERT INTO no_such_table VALUES (1)")  # a storage error mid-way
-        real(conn, rows)
+        def rows_then_a_failure():
+            for n, row in enumerate(rows):
+                if n == 2:
+                    written_before_failure.append(
+                        conn.execute("SELECT count(*) FROM member").fetchone()[0])
+                    conn.execute("INSERT INTO no_such_table VALUES (1)")  # a storage error
+                yield row
+
+        real(conn, rows_then_a_failure())
 
     monkeypatch.setattr(importer, "insert_members", failing)
     audit_before = len(officer.audit_log(limit=1000))
     with pytest.raises(StorageError):
         officer.import_members(write(tmp_path, GOOD + "DM0000004,Kai,Testworth,,,,,\n"))
-    assert calls == [2, 2]  # the first batch had gone in before the failure
+    assert written_before_failure == [2]  # two rows had gone in before the failure
     assert officer.member_count() == 0
     assert len(officer.audit_log(limit=1000)) == audit_before
 

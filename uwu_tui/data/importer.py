@@ -40,7 +40,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from uwu_tui.data import db, members
 from uwu_tui.errors import UsageError, UwuError, ValidationError
@@ -83,6 +83,18 @@ _FTS = {
 }
 
 
+#: FTS5 keeps new index terms in memory until they pass its `hashsize` (1 MiB by default),
+#: then writes them out as a segment that later has to be merged. For one bulk insert a
+#: larger hash writes fewer, bigger segments: indexing 100,000 members (benchmarks/,
+#: memory security on) 4.3 s -> 1.6 s. The setting is restored in the same transaction.
+_BULK_FTS_HASH_BYTES = 64 * 1024 * 1024
+_DEFAULT_FTS_HASH_BYTES = 1024 * 1024  # FTS5_DEFAULT_HASHSIZE
+
+
+def _fts_hash(conn: db.Connection, index: str, size: int) -> None:
+    conn.execute(f"INSERT INTO {index} ({index}, rank) VALUES ('hashsize', ?)", (size,))
+
+
 def _insert(conn: db.Connection, table: str, columns: Sequence[str], rows: Iterable[tuple]) -> None:
     """Insert many rows: one prepared statement run per row, the full-text index built
     once at the end. Call inside a write transaction.
@@ -111,15 +123,20 @@ def _insert(conn: db.Connection, table: str, columns: Sequence[str], rows: Itera
     try:
         conn.executemany(sql, rows)
         names = ", ".join(indexed)
+        _fts_hash(conn, index, _BULK_FTS_HASH_BYTES)
         conn.execute(f"INSERT INTO {index} (rowid, {names})"
                      f" SELECT rowid, {names} FROM {table} WHERE rowid > ?", (before,))
     except BaseException:
-        # The caller's rollback restores the trigger; this keeps it for a caller that
-        # carries on in the same transaction. The first error is the one to report.
+        # The caller's rollback restores the trigger and the hash size; this keeps them
+        # for a caller that carries on in the same transaction. The first error is the one
+        # to report.
         with contextlib.suppress(Exception):
             conn.execute(trigger_sql)
+        with contextlib.suppress(Exception):
+            _fts_hash(conn, index, _DEFAULT_FTS_HASH_BYTES)
         raise
     conn.execute(trigger_sql)
+    _fts_hash(conn, index, _DEFAULT_FTS_HASH_BYTES)
 
 
 def insert_members(conn: db.Connection, rows: Iterable[tuple]) -> None:
@@ -487,10 +504,16 @@ def apply(conn: db.Connection, parsed: Parsed, *, on_existing: str, now: str, or
 
     report.created = len(fresh)
     if not dry_run:
-        for start in range(0, len(fresh), _BATCH):  # the rows are built a batch at a time
-            insert_members(conn, [(new_id(), *row.values, now, now, origin)
-                                  for row in fresh[start:start + _BATCH]])
-            tick(min(start + _BATCH, len(fresh)))
+        def new_rows() -> Iterator[tuple]:
+            # Built one at a time as they are written; one bulk insert, so the full-text
+            # index is built once at the end.
+            for done, row in enumerate(fresh, 1):
+                yield (new_id(), *row.values, now, now, origin)
+                if done % _BATCH == 0:
+                    tick(done)
+
+        insert_members(conn, new_rows())
+        tick(len(fresh))
     del fresh
     for done, (member_id, row) in enumerate(matched, 1):
         current = members.get(conn, member_id)
