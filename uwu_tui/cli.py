@@ -76,13 +76,26 @@ class Passphrases:
 # ---- argument parsing --------------------------------------------------------------
 
 
+def file_name(text: str) -> str:
+    """An argparse type for file arguments: a file name in UTF-8.
+
+    Bytes that are not UTF-8 reach argv as lone surrogates; SQLite takes file names as
+    UTF-8 only, so such a name is a usage error (exit 2) with a message, not a crash."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise argparse.ArgumentTypeError(
+            "the file name holds bytes that are not UTF-8 text: use another name") from None
+    return text
+
+
 def _common(parser: argparse.ArgumentParser, *, top: bool) -> None:
     default = None if top else argparse.SUPPRESS
-    parser.add_argument("--vault", metavar="PATH", default=default,
+    parser.add_argument("--vault", metavar="PATH", default=default, type=file_name,
                         help="the vault file (default: settings, then the user data folder)")
     parser.add_argument("--user", metavar="NAME", default=default,
                         help="your username (default: $UWU_USER, then your login name)")
-    parser.add_argument("--passphrase-file", metavar="FILE", default=default,
+    parser.add_argument("--passphrase-file", metavar="FILE", default=default, type=file_name,
                         help="read your passphrase from FILE ('-' = standard input)")
 
 
@@ -121,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     ua.add_argument("username")
     ua.add_argument("--role", required=True, choices=["caseworker", "supervisor", "officer"])
     ua.add_argument("--name", required=True, metavar="FULL_NAME")
-    ua.add_argument("--new-passphrase-file", metavar="FILE",
+    ua.add_argument("--new-passphrase-file", metavar="FILE", type=file_name,
                     help="the new user's initial passphrase ('-' = standard input)")
     ul = usub.add_parser("list", help="list accounts")
     _common(ul, top=False)
@@ -138,7 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     uk.add_argument("username")
 
     p = command("passwd", "change your passphrase (rewrites only your keyslot)")
-    p.add_argument("--new-passphrase-file", metavar="FILE",
+    p.add_argument("--new-passphrase-file", metavar="FILE", type=file_name,
                    help="the new passphrase ('-' = standard input)")
 
     p = command("verify", "check the vault's integrity and its audit chain (links and "
@@ -150,7 +163,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "chain still reaches it (exit 6 if not)")
 
     p = command("backup", "write an encrypted, verified copy with the same keyslots")
-    p.add_argument("dest", metavar="DEST", help="a new file, or a folder to put it in")
+    p.add_argument("dest", metavar="DEST", type=file_name,
+                   help="a new file, or a folder to put it in")
 
     for extra in _EXTENSIONS:
         extra(sub, command)
@@ -380,7 +394,7 @@ def _import_and_demo_parsers(sub: argparse._SubParsersAction, command: Callable[
                          epilog=_IMPORT_EPILOG,
                          formatter_class=argparse.RawDescriptionHelpFormatter)
     _common(im, top=False)
-    im.add_argument("file", metavar="FILE.csv")
+    im.add_argument("file", metavar="FILE.csv", type=file_name)
     existing = im.add_mutually_exclusive_group()
     existing.add_argument("--update", dest="on_existing", action="store_const", const="update",
                           help="update members already in the vault from the file")
@@ -468,7 +482,8 @@ def _surgery_parsers(sub: argparse._SubParsersAction,
                          description="Write a surgery pack: a separate encrypted vault with "
                                      "only the chosen members, opened with your passphrase.")
     _common(ex, top=False)
-    ex.add_argument("dest", metavar="DEST", help="a new file, or a folder to put it in")
+    ex.add_argument("dest", metavar="DEST", type=file_name,
+                    help="a new file, or a folder to put it in")
     which = ex.add_mutually_exclusive_group(required=True)
     which.add_argument("--members", metavar="NO,NO…",
                        help="membership numbers, separated by commas")
@@ -478,7 +493,7 @@ def _surgery_parsers(sub: argparse._SubParsersAction,
                          description="Merge a surgery pack, all or nothing; merging the "
                                      "same pack again adds nothing.")
     _common(mg, top=False)
-    mg.add_argument("pack", metavar="PACK")
+    mg.add_argument("pack", metavar="PACK", type=file_name)
     mg.add_argument("--delete", action="store_true",
                     help="remove the pack's files after a successful merge")
 

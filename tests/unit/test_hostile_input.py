@@ -536,3 +536,21 @@ async def test_hostile_names_render_inert_on_the_member_and_case_screens(
             assert "\x1b" not in app.export_screenshot()
     finally:
         session.close()
+
+
+@pytest.mark.parametrize("argv", [
+    ["backup", "\udcff"],
+    ["backup", "\ud800"],
+    ["import", "members", "list\udcff.csv"],
+    ["surgery", "merge", "pack\udc80.db"],
+], ids=["backup-byte-ff", "backup-lone-surrogate", "import", "merge"])
+def test_a_file_name_that_is_not_utf8_is_a_usage_error(vault: Path, passfile: Path,
+                                                       in_scratch_folder: Path,
+                                                       argv: list[str]) -> None:
+    """Bytes that are not UTF-8 reach argv as surrogates; SQLite cannot open such a name.
+    (Found by the campaign above: `uwu backup $'\\xff'` crashed with UnicodeEncodeError.)"""
+    code, out, err = run_cli(["--vault", str(vault), "--user", OFFICER,
+                              "--passphrase-file", str(passfile), *argv])
+    assert code == 2, err
+    assert "not UTF-8 text" in err and "Traceback" not in err
+    assert list(in_scratch_folder.iterdir()) == []
