@@ -329,6 +329,7 @@ def read_members(path: Path | str, *, today: date, mapping: Mapping[str, str] | 
     report = ImportReport()
     rows: list[Row] = []
     seen: dict[str, int] = {}
+    shared: dict[str, str] = {}
     try:
         with path.open("rb", buffering=0) as raw_handle:
             counter = _CountingReader(raw_handle)
@@ -356,7 +357,7 @@ def read_members(path: Path | str, *, today: date, mapping: Mapping[str, str] | 
                     cell = record[index]
                     if cell and not cell.isspace():
                         given |= bit
-                problems = _validate(values, today)
+                problems = _validate(values, today, shared)
                 if isinstance(problems, str):
                     report.rejected.append((line, problems))
                     continue
@@ -427,12 +428,26 @@ def _safe_name(cell: str) -> str:
     return clean[:40] + ("…" if len(clean) > 40 else "")
 
 
-def _validate(values: dict[str, str], today: date) -> tuple[Any, ...] | str:
-    """The checked values in FIELDS order, or the reasons the row is rejected."""
+#: Fields whose values repeat from row to row (employers, branches, common names, dates):
+#: each value is kept once, not once per row. 100,000 parsed rows took 118 MB before.
+_SHARED_FIELDS = frozenset({"given_name", "family_name", "preferred_name", "date_of_birth",
+                            "employer", "workplace", "branch", "language", "adjustments",
+                            "status", "last_verified"})
+
+
+def _validate(values: dict[str, str], today: date,
+              shared: dict[str, str] | None = None) -> tuple[Any, ...] | str:
+    """The checked values in FIELDS order, or the reasons the row is rejected. With
+    `shared`, repeating values are taken from (and added to) it."""
     try:
         checked = validate.member_fields(values, today)
     except ValidationError:
         return _reasons(values, today)
+    if shared is not None:
+        for name in _SHARED_FIELDS:
+            value = checked[name]
+            if value:
+                checked[name] = shared.setdefault(value, value)
     return tuple(checked[name] for name in FIELDS)
 
 
