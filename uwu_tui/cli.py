@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Callable, Sequence, TextIO
 
 from uwu_tui.devflags import disable_core_dumps, sanitise_environment
-from uwu_tui.errors import EXIT_OK, EXIT_USAGE, UsageError, UwuError
+from uwu_tui.errors import EXIT_OK, EXIT_USAGE, UsageError
 
 PROG = "uwu"
 

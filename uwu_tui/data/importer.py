@@ -529,7 +529,7 @@ def apply(conn: db.Connection, parsed: Parsed, *, on_existing: str, now: str, or
 
         insert_members(conn, new_rows())
         tick(len(fresh))
-    del fresh
+    fresh.clear()
     for done, (member_id, row) in enumerate(matched, 1):
         current = members.get(conn, member_id)
         assert current is not None
