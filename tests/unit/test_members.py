@@ -228,6 +228,26 @@ def test_blank_search_lists_nobody(searchable) -> None:
         assert session.find_members(text) == []
 
 
+def test_name_matches_come_first_then_other_fields_each_in_name_order(template: Path,
+                                                                    tmp_path: Path) -> None:
+    session = sign_in(copy_vault(template, tmp_path / "vault"))
+    for number, given, family, employer in (
+            ("R1001", "Ann", "Rowntree", "Mill Lane Bakery"),
+            ("R1002", "Bea", "Millward", "Harbour Lines"),     # family name: Mill…
+            ("R1003", "Cal", "Adams", "Millstone Foods"),      # employer only
+            ("R1004", "Millie", "Zeller", "Harbour Lines"),    # given name: Mill…
+            ("R1005", "Dev", "Barker", "Mill Lane Bakery")):   # employer only
+        session.new_member(member_values(number, given, family, employer=employer))
+    assert [e.membership_no for e in session.find_members("mill")] == [
+        "R1002", "R1004",             # by name or number, in name order (Millward, Zeller)
+        "R1003", "R1005", "R1001"]    # by another field, in name order (Adams, Barker, …)
+    assert [e.membership_no for e in session.find_members("mill", limit=3)] == [
+        "R1002", "R1004", "R1003"]
+    assert [e.membership_no for e in session.find_members("r100")] == [
+        "R1003", "R1005", "R1002", "R1001", "R1004"]  # all by number: name order
+    session.close()
+
+
 def test_find_members_respects_limit(searchable) -> None:
     session, _ = searchable
     assert len(session.find_members("example", limit=1)) <= 1
