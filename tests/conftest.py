@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -25,6 +28,28 @@ SUPERVISOR_NAME = "Sam Example"
 SUPERVISOR_PASS = "quiet orchard morning rain"
 
 FIXED_NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
+
+
+@contextlib.contextmanager
+def memoised_kdf(cache: dict[tuple[str, str], bytes] | None = None
+                 ) -> Iterator[pytest.MonkeyPatch]:
+    """Argon2id is deterministic: remember each (passphrase, salt, cost) derivation, so
+    signing in again to a copy of the same vault costs nothing. Only the speed changes.
+    Yields the MonkeyPatch, for a module that patches more."""
+    from uwu_tui.data import keyslots
+
+    real = keyslots.derive_kek
+    memory: dict[tuple[str, str], bytes] = {} if cache is None else cache
+
+    def derive(passphrase: str, kdf: dict) -> bytes:
+        key = (passphrase, json.dumps(kdf, sort_keys=True))
+        if key not in memory:
+            memory[key] = real(passphrase, kdf)
+        return memory[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(keyslots, "derive_kek", derive)
+        yield patch
 
 
 @pytest.fixture(autouse=True)

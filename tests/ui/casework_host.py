@@ -8,7 +8,6 @@ pushes the screen under test. Imported as a sibling module by tests/ui/test_case
 from __future__ import annotations
 
 import io
-import json
 import shutil
 import time
 from datetime import timedelta
@@ -32,6 +31,7 @@ from tests.conftest import (
     OFFICER_PASS,
     SUPERVISOR,
     SUPERVISOR_NAME,
+    memoised_kdf,
 )
 from uwu_tui.session import Case, Member, Session
 from uwu_tui.widgets.home_casework import HomeCasework
@@ -81,19 +81,7 @@ def build_staffed_vault(folder: Path) -> Path:
 def fast_argon2():
     """Argon2id is deterministic: remember each derivation so signing in again to a copy of
     the same vault costs nothing. Only the speed changes."""
-    from uwu_tui.data import keyslots
-
-    real = keyslots.derive_kek
-    cache: dict[tuple[str, str], bytes] = {}
-
-    def derive(passphrase: str, kdf: dict) -> bytes:
-        key = (passphrase, json.dumps(kdf, sort_keys=True))
-        if key not in cache:
-            cache[key] = real(passphrase, kdf)
-        return cache[key]
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(keyslots, "derive_kek", derive)
+    with memoised_kdf():
         yield
 
 

@@ -5,7 +5,6 @@ changes)."""
 
 from __future__ import annotations
 
-import json
 import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -20,8 +19,8 @@ from tests.conftest import (
     OFFICER,
     OFFICER_NAME,
     OFFICER_PASS,
+    memoised_kdf,
 )
-from uwu_tui.data import keyslots
 from uwu_tui.session import Session
 
 PASSES = {OFFICER: OFFICER_PASS, CASEWORKER: "maple harbour chooses quietly"}
@@ -58,17 +57,7 @@ class People:
 
 @pytest.fixture(scope="module", autouse=True)
 def memoised_argon2():
-    real = keyslots.derive_kek
-    cache: dict[tuple[str, str], bytes] = {}
-
-    def derive(passphrase: str, kdf: dict) -> bytes:
-        key = (passphrase, json.dumps(kdf, sort_keys=True))
-        if key not in cache:
-            cache[key] = real(passphrase, kdf)
-        return cache[key]
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(keyslots, "derive_kek", derive)
+    with memoised_kdf():
         yield
 
 

@@ -30,8 +30,9 @@ from tests.conftest import (
     OFFICER_PASS,
     SUPERVISOR,
     SUPERVISOR_NAME,
+    memoised_kdf,
 )
-from uwu_tui.data import audit, db, keyslots, registers
+from uwu_tui.data import audit, db, registers
 from uwu_tui.errors import ConflictError, NeedsBreakGlass, PermissionDenied, ValidationError
 from uwu_tui.policy import breach as policy
 from uwu_tui.session import Member, Session, iso
@@ -109,16 +110,7 @@ _TEMPLATE: list[Path] = []
 def memoised_argon2():
     """Argon2id is deterministic: remember each (passphrase, salt, cost) derivation, so
     signing in again to a copy of the same vault costs nothing. Only the speed changes."""
-    real = keyslots.derive_kek
-
-    def derive(passphrase: str, kdf: dict) -> bytes:
-        key = (passphrase, json.dumps(kdf, sort_keys=True))
-        if key not in _KEKS:
-            _KEKS[key] = real(passphrase, kdf)
-        return _KEKS[key]
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(keyslots, "derive_kek", derive)
+    with memoised_kdf(_KEKS):
         yield
 
 

@@ -6,7 +6,6 @@ and copied per test; sessions are opened lazily (Argon2id costs ~0.15 s per sign
 
 from __future__ import annotations
 
-import json
 import shutil
 import time
 from datetime import UTC, datetime, timedelta
@@ -26,8 +25,9 @@ from tests.conftest import (
     OFFICER_PASS,
     SUPERVISOR,
     SUPERVISOR_NAME,
+    memoised_kdf,
 )
-from uwu_tui.data import audit, cases, conflicts, db, keyslots
+from uwu_tui.data import audit, cases, conflicts, db
 from uwu_tui.data.conflicts import Conflict
 from uwu_tui.data.ids import uuid7
 from uwu_tui.errors import ConflictError, NeedsBreakGlass, PermissionDenied, ValidationError
@@ -99,17 +99,7 @@ class People:
 def memoised_argon2():
     """Argon2id is deterministic: remember each (passphrase, salt, cost) derivation, so
     signing in again to a copy of the same vault costs nothing. Only the speed changes."""
-    real = keyslots.derive_kek
-    cache: dict[tuple[str, str], bytes] = {}
-
-    def derive(passphrase: str, kdf: dict) -> bytes:
-        key = (passphrase, json.dumps(kdf, sort_keys=True))
-        if key not in cache:
-            cache[key] = real(passphrase, kdf)
-        return cache[key]
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(keyslots, "derive_kek", derive)
+    with memoised_kdf():
         yield
 
 

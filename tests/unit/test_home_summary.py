@@ -7,7 +7,6 @@ works on members of its own).
 
 from __future__ import annotations
 
-import json
 import shutil
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -24,8 +23,8 @@ from tests.conftest import (
     OFFICER_PASS,
     SUPERVISOR,
     SUPERVISOR_NAME,
+    memoised_kdf,
 )
-from uwu_tui.data import keyslots
 from uwu_tui.session import HomeSummary, Session
 
 # conftest's CASEWORKER_PASS / SUPERVISOR_PASS contain the usernames, which the passphrase
@@ -61,17 +60,7 @@ def build_staffed_vault(folder: Path) -> Path:
 def memoised_argon2():
     """Argon2id is deterministic: remember each (passphrase, salt, cost) derivation, so
     signing in again costs nothing. Only the speed changes."""
-    real = keyslots.derive_kek
-    cache: dict[tuple[str, str], bytes] = {}
-
-    def derive(passphrase: str, kdf: dict) -> bytes:
-        key = (passphrase, json.dumps(kdf, sort_keys=True))
-        if key not in cache:
-            cache[key] = real(passphrase, kdf)
-        return cache[key]
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(keyslots, "derive_kek", derive)
+    with memoised_kdf():
         yield
 
 

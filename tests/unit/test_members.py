@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import random
-import json
 import shutil
 from datetime import timedelta
 from pathlib import Path
@@ -27,8 +26,9 @@ from tests.conftest import (
     OFFICER_PASS,
     SUPERVISOR,
     SUPERVISOR_NAME,
+    memoised_kdf,
 )
-from uwu_tui.data import audit, keyslots
+from uwu_tui.data import audit
 from uwu_tui.errors import ConflictError, ValidationError
 from uwu_tui.session import DirectoryEntry, Member, Session
 
@@ -68,17 +68,7 @@ def sign_in(path: Path, username: str = OFFICER, clock=None) -> Session:
 def memoised_argon2():
     """Argon2id is deterministic: remember each (passphrase, salt, cost) derivation, so
     signing in again to a copy of the same vault costs nothing. Only the speed changes."""
-    real = keyslots.derive_kek
-    cache: dict[tuple[str, str], bytes] = {}
-
-    def derive(passphrase: str, kdf: dict) -> bytes:
-        key = (passphrase, json.dumps(kdf, sort_keys=True))
-        if key not in cache:
-            cache[key] = real(passphrase, kdf)
-        return cache[key]
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(keyslots, "derive_kek", derive)
+    with memoised_kdf():
         yield
 
 

@@ -24,8 +24,9 @@ from tests.conftest import (
     OFFICER_PASS,
     SUPERVISOR,
     SUPERVISOR_NAME,
+    memoised_kdf,
 )
-from uwu_tui.data import audit, conflicts, grants, keyslots
+from uwu_tui.data import audit, conflicts, grants
 from uwu_tui.data.conflicts import Conflict
 from uwu_tui.data.ids import uuid7
 from uwu_tui.errors import NeedsBreakGlass, PermissionDenied, ValidationError
@@ -91,17 +92,7 @@ class People:
 def memoised_argon2():
     """Argon2id is deterministic: remember each (passphrase, salt, cost) derivation, so
     signing in again to a copy of the same vault costs nothing. Only the speed changes."""
-    real = keyslots.derive_kek
-    cache: dict[tuple[str, str], bytes] = {}
-
-    def derive(passphrase: str, kdf: dict) -> bytes:
-        key = (passphrase, json.dumps(kdf, sort_keys=True))
-        if key not in cache:
-            cache[key] = real(passphrase, kdf)
-        return cache[key]
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(keyslots, "derive_kek", derive)
+    with memoised_kdf():
         yield
 
 

@@ -32,6 +32,7 @@ from tests.conftest import (
     SUPERVISOR,
     SUPERVISOR_NAME,
     SUPERVISOR_PASS,
+    memoised_kdf,
 )
 from tests.stress import rotation_harness as harness
 from uwu_tui import cli
@@ -56,17 +57,7 @@ CODE = re.compile(r"^\s+(\S+)\s+([0-9A-Z]{5}(?:-[0-9A-Z]{5}){4})\s*$")
 @pytest.fixture(scope="module", autouse=True)
 def memoised_argon2():
     """Argon2id memoised for this module (same inputs, same key: only speed changes)."""
-    real = keyslots.derive_kek
-    cache: dict[tuple[str, str], bytes] = {}
-
-    def derive(passphrase: str, kdf: dict) -> bytes:
-        key = (passphrase, json.dumps(kdf, sort_keys=True))
-        if key not in cache:
-            cache[key] = real(passphrase, kdf)
-        return cache[key]
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(keyslots, "derive_kek", derive)
+    with memoised_kdf():
         yield
 
 

@@ -12,7 +12,6 @@ covers the real parameters).
 
 from __future__ import annotations
 
-import json
 import shutil
 import stat
 import threading
@@ -32,6 +31,7 @@ from tests.conftest import (
     OFFICER_PASS,
     SUPERVISOR,
     SUPERVISOR_NAME,
+    memoised_kdf,
 )
 from uwu_tui.data import keyslots
 from uwu_tui.data.vault import VaultPaths
@@ -63,17 +63,7 @@ class Clock:
 
 @pytest.fixture(scope="module", autouse=True)
 def cheap_memoised_argon2():
-    real = keyslots.derive_kek
-    cache: dict[tuple[str, str], bytes] = {}
-
-    def derive(passphrase: str, kdf: dict) -> bytes:
-        key = (passphrase, json.dumps(kdf, sort_keys=True))
-        if key not in cache:
-            cache[key] = real(passphrase, kdf)
-        return cache[key]
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(keyslots, "derive_kek", derive)
+    with memoised_kdf() as patch:
         patch.setattr(keyslots, "ARGON2_FLOOR", CHEAP_ARGON2)
         yield
 
