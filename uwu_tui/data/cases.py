@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -266,15 +268,51 @@ def search_entries(conn: db.Connection, query: str, *, allowed_member_ids: set[s
     found = found[:limit]
     if not found:
         return []
-    sql = (f"SELECT {ENTRY_COLUMNS}, c.member_id,"
-           " snippet(entry_fts, 0, '', '', ' … ', 12)"
-           " FROM entry_fts JOIN entry AS e ON e.rowid = entry_fts.rowid"
+    # The hits are read by rowid and their snippets cut here: asking FTS5 for snippet()
+    # ran the MATCH (and its prefix expansion) once more, half of a search's time.
+    sql = (f"SELECT {ENTRY_COLUMNS}, c.member_id FROM entry AS e"
            " JOIN casefile AS c ON c.id = e.case_id"
-           " WHERE entry_fts MATCH ? AND entry_fts.rowid >= ? AND entry_fts.rowid <= ?"
-           " AND +entry_fts.rowid IN (SELECT value FROM json_each(?))"
-           " ORDER BY e.rowid DESC")
-    return [(Entry(*row[:12]), row[12], row[13]) for row in conn.execute(
-        sql, (query, min(found), max(found), json.dumps(found)))]
+           " WHERE e.rowid IN (SELECT value FROM json_each(?)) ORDER BY e.rowid DESC")
+    terms = query_terms(query)
+    return [(entry, row[12], snippet(entry.body, terms))
+            for row in conn.execute(sql, (json.dumps(found),))
+            for entry in (Entry(*row[:12]),)]
+
+
+_TOKEN = re.compile(r"[^\W_]+")  # what FTS5's unicode61 tokenizer keeps: letters and digits
+
+
+def fold(text: str) -> str:
+    """Case and accents folded, as unicode61 with remove_diacritics 2 folds them."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def query_terms(query: str) -> tuple[str, ...]:
+    """The folded tokens of an FTS5 query made by `members.fts_query` ('"word"*' AND …)."""
+    words = (w.replace('""', '"') for w in re.findall(r'"((?:[^"]|"")*)"', query))
+    return tuple(dict.fromkeys(t for w in words for t in _TOKEN.findall(fold(w))))
+
+
+def snippet(body: str, terms: tuple[str, ...], size: int = 12) -> str:
+    """About `size` words of `body` around the search terms, with ' … ' where text is cut
+    (what FTS5's snippet(…, ' … ', 12) gave): the window holding the most different terms,
+    the earliest of equals, starting a word or two before its first match."""
+    spans = [(m.start(), m.end(), fold(m.group())) for m in _TOKEN.finditer(body)]
+    if not spans:
+        return ""
+    # The first 64 matches are enough to choose from, and bound the work on a long note.
+    hits = [i for i, (_s, _e, token) in enumerate(spans) if token.startswith(terms)][:64]
+    start, best = 0, 0
+    for first in hits:
+        chosen = {t for i in hits if first <= i < first + size
+                  for t in terms if spans[i][2].startswith(t)}
+        if len(chosen) > best:
+            start, best = max(0, min(first - 2, len(spans) - size)), len(chosen)
+    end = min(len(spans), start + size)
+    # Whole at an end of the note (its punctuation too); cut at a word elsewhere.
+    text = body[spans[start][0] if start else 0:spans[end - 1][1] if end < len(spans) else None]
+    return ("… " if start else "") + " ".join(text.split()) + (" …" if end < len(spans) else "")
 
 
 # ---- plan actions --------------------------------------------------------------------
