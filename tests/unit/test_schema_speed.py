@@ -9,6 +9,7 @@ trigger aside and index the new rows in one statement.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 import sqlcipher3
@@ -153,3 +154,29 @@ def test_connections_get_a_lookaside_big_enough_for_bulk_writes(tmp_path) -> Non
 def test_bulk_insert_outside_a_transaction_is_refused(session: Session) -> None:
     with pytest.raises(RuntimeError, match="inside a write transaction"):
         importer.insert_members(session._conn(), [])
+
+
+def test_the_lookaside_is_left_alone_while_a_connection_is_open(tmp_path) -> None:
+    """Shutting SQLite down to configure it under an open keyed connection crashed that
+    connection later (SIGSEGV in the codec): the configuration is skipped instead."""
+    import subprocess
+    import sys
+
+    script = f"""
+import sqlcipher3
+conn = sqlcipher3.connect({str(tmp_path / "early.db")!r}, isolation_level=None)
+conn.execute("PRAGMA key = \\"x'{'ab' * 32}'\\"")
+conn.execute("PRAGMA cipher_memory_security = ON")
+conn.execute("PRAGMA journal_mode = WAL")
+conn.execute("CREATE TABLE t (x)")
+from uwu_tui.data import db
+conn.execute("BEGIN")
+for n in range(3000):
+    conn.execute("INSERT INTO t VALUES (?)", ("synthetic" * n,))
+conn.execute("COMMIT")
+print(db.LOOKASIDE_CONFIGURED, conn.execute("SELECT count(*) FROM t").fetchone()[0])
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120, cwd=Path(__file__).resolve().parents[2])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "3000"]

@@ -38,6 +38,10 @@ BUSY_TIMEOUT_MS = 15_000
 LOOKASIDE_SLOT_BYTES = 1200
 LOOKASIDE_SLOTS = 1000
 _SQLITE_CONFIG_LOOKASIDE = 13  # sqlite3.h
+_SQLITE_STATUS_MALLOC_COUNT = 9  # sqlite3.h: allocations outstanding
+#: SQLCipher's SQLite holds 11 allocations when no connection is open; one open
+#: connection, even an empty one in memory, holds over 100 more.
+_IDLE_LIBRARY_ALLOCATIONS = 50
 
 PRAGMAS = (
     "PRAGMA foreign_keys = ON",
@@ -54,10 +58,19 @@ def _configure_lookaside(slot_bytes: int = LOOKASIDE_SLOT_BYTES,
 
     `sqlite3_config` only works while the library is not initialised, so this shuts the
     library down, configures it and initialises it again. That is only allowed while no
-    connection is open: it runs once, when this module is first imported, before anything
-    in uwu_tui can have opened one. Only speed depends on it: if the library cannot be
-    reached this way, nothing changes and False is returned.
+    connection is open (shutting down under an open keyed connection crashes it later):
+    it runs once, when this module is first imported, before anything in uwu_tui can
+    have opened one, and it checks first that SQLite holds no more allocations than an
+    idle library does (a connection holds a hundred or more). Only speed depends on it:
+    when it cannot be done safely, nothing changes and False is returned.
+
+    Linux only: `sqlite3_config` is variadic, and ctypes passes its int arguments the
+    way the Linux ABIs (x86-64, arm64) pass variadic ones; Apple's arm64 does not.
     """
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
     try:
         import ctypes
 
@@ -65,8 +78,13 @@ def _configure_lookaside(slot_bytes: int = LOOKASIDE_SLOT_BYTES,
 
         library = ctypes.CDLL(_sqlite3.__file__)
         shutdown, config = library.sqlite3_shutdown, library.sqlite3_config
-        initialize = library.sqlite3_initialize
+        initialize, status = library.sqlite3_initialize, library.sqlite3_status64
     except (ImportError, OSError, AttributeError):
+        return False
+    current, highest = ctypes.c_longlong(), ctypes.c_longlong()
+    if status(_SQLITE_STATUS_MALLOC_COUNT, ctypes.byref(current), ctypes.byref(highest), 0):
+        return False
+    if current.value > _IDLE_LIBRARY_ALLOCATIONS:  # a connection is open somewhere
         return False
     if shutdown() != 0:
         return False
