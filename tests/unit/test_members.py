@@ -238,6 +238,35 @@ def test_name_matches_come_first_then_other_fields_each_in_name_order(template: 
     session.close()
 
 
+def test_barred_members_never_crowd_out_those_a_user_may_see(template: Path,
+                                                            tmp_path: Path) -> None:
+    """An accepted conflict with a large employer bars many members: the ones a user may
+    see are still found, however many barred ones match first."""
+    from uwu_tui.data import db, importer, members
+
+    session = sign_in(copy_vault(template, tmp_path / "vault"))
+    conn = session._conn()
+    now = "2026-11-25T09:00:00+00:00"
+
+    def row(n: int, given: str) -> tuple:
+        values = {name: "" for name in importer.FIELDS}
+        values.update(membership_no=f"BG{n:05d}", given_name=given, family_name="Smithers",
+                      interpreter=0, status="active", date_of_birth=None, last_verified=None)
+        return (f"member-{n}", *(values[name] for name in importer.FIELDS), now, now, "local")
+
+    with db.write(conn, "load"):
+        importer.insert_members(conn, [row(n, "Barred") for n in range(1200)]
+                                + [row(n, "Visible") for n in range(1200, 1210)])
+    barred = {f"member-{n}" for n in range(1200)}
+    found = members.search(conn, "smithers", excluded_ids=barred)
+    assert sorted(e.id for e in found) == sorted(f"member-{n}" for n in range(1200, 1210))
+    assert [e.id for e in members.search(conn, "visible smith", excluded_ids=barred)] == [
+        f"member-{n}" for n in range(1200, 1210)]
+    assert members.search(conn, "barred", excluded_ids=barred) == []
+    assert len(members.search(conn, "smithers", limit=50)) == 50  # nobody barred: any 50
+    session.close()
+
+
 def test_find_members_respects_limit(searchable) -> None:
     session, _ = searchable
     assert len(session.find_members("example", limit=1)) <= 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, fields
 from typing import Any, Iterable
 
@@ -191,27 +192,29 @@ def search(conn: db.Connection, text: str, *, limit: int = 50,
     query = fts_query(text)
     if not query:
         return []
-    excluded = excluded_ids if isinstance(excluded_ids, (set, frozenset)) else set(excluded_ids)
-    # Room for excluded members among the hits, within bounds: a conflict with a large
-    # employer can bar thousands. They are dropped here, so none becomes a bound parameter.
-    room = min(len(excluded), candidates)
+    excluded = sorted(set(excluded_ids))
+    # Barred members are left out inside the candidate query, so they never take the
+    # places of members this user may see (an accepted conflict with an employer can bar
+    # thousands). One JSON parameter, however many.
+    skip = (" AND rowid NOT IN (SELECT rowid FROM member WHERE id IN"
+            " (SELECT value FROM json_each(?)))") if excluded else ""
     sql = (
         "SELECT m.id, m.membership_no, m.given_name, m.family_name, m.preferred_name, m.branch"
-        " FROM (SELECT rowid FROM member_fts WHERE member_fts MATCH ? LIMIT ?) AS hit"
+        f" FROM (SELECT rowid FROM member_fts WHERE member_fts MATCH ?{skip} LIMIT ?) AS hit"
         " JOIN member AS m ON m.rowid = hit.rowid"
         " ORDER BY m.family_name COLLATE NOCASE, m.given_name COLLATE NOCASE, m.id LIMIT ?"
     )
+    barred = (json.dumps(excluded),) if excluded else ()
     found: list[DirectoryEntry] = []
     seen: set[str] = set()
     for match in (f"{_NAME_COLUMNS} : ({query})", query):
         # The second query finds the first one's members again: leave room for them.
-        for row in conn.execute(sql, (match, candidates + room, limit + len(found) + room)):
-            if row[0] in seen or row[0] in excluded:
-                continue
-            seen.add(row[0])
-            found.append(DirectoryEntry(*row))
-            if len(found) == limit:
-                return found
+        for row in conn.execute(sql, (match, *barred, candidates, limit + len(found))):
+            if row[0] not in seen:
+                seen.add(row[0])
+                found.append(DirectoryEntry(*row))
+                if len(found) == limit:
+                    return found
     return found
 
 
