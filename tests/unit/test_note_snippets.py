@@ -29,6 +29,15 @@ def test_the_window_holds_the_most_terms_with_cut_marks() -> None:
     assert len(text.replace("…", "").split()) == 12
 
 
+def test_the_window_chosen_is_the_window_shown() -> None:
+    """Both terms 11 words apart, then both again close together: the snippet shows a
+    window that holds both, not one that counted both but shows one."""
+    words = [f"w{n}" for n in range(120)]
+    words[20], words[31], words[100], words[104] = "alpha", "beta", "alpha", "beta"
+    text = snippet(" ".join(words), terms("alpha beta"))
+    assert "alpha" in text and "beta" in text
+
+
 def test_prefixes_accents_and_case_match() -> None:
     assert "Gorsefield" in snippet(BODY, terms("GORSE"))
     assert snippet("Réunion à Zoë's café", terms("zoe cafe")) == "Réunion à Zoë's café"

@@ -274,9 +274,11 @@ def search_entries(conn: db.Connection, query: str, *, allowed_member_ids: set[s
            " JOIN casefile AS c ON c.id = e.case_id"
            " WHERE e.rowid IN (SELECT value FROM json_each(?)) ORDER BY e.rowid DESC")
     terms = query_terms(query)
-    return [(entry, row[12], snippet(entry.body, terms))
-            for row in conn.execute(sql, (json.dumps(found),))
-            for entry in (Entry(*row[:12]),)]
+    hits = []
+    for row in conn.execute(sql, (json.dumps(found),)):
+        entry = Entry(*row[:12])
+        hits.append((entry, row[12], snippet(entry.body, terms)))
+    return hits
 
 
 _TOKEN = re.compile(r"[^\W_]+")  # what FTS5's unicode61 tokenizer keeps: letters and digits
@@ -305,10 +307,11 @@ def snippet(body: str, terms: tuple[str, ...], size: int = 12) -> str:
     hits = [i for i, (_s, _e, token) in enumerate(spans) if token.startswith(terms)][:64]
     start, best = 0, 0
     for first in hits:
-        chosen = {t for i in hits if first <= i < first + size
-                  for t in terms if spans[i][2].startswith(t)}
-        if len(chosen) > best:
-            start, best = max(0, min(first - 2, len(spans) - size)), len(chosen)
+        window = max(0, min(first - 2, len(spans) - size))  # what would be shown
+        shown = {t for i in hits if window <= i < window + size
+                 for t in terms if spans[i][2].startswith(t)}
+        if len(shown) > best:
+            start, best = window, len(shown)
     end = min(len(spans), start + size)
     # Whole at an end of the note (its punctuation too); cut at a word elsewhere.
     text = body[spans[start][0] if start else 0:spans[end - 1][1] if end < len(spans) else None]

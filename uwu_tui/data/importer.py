@@ -91,7 +91,12 @@ _BULK_FTS_HASH_BYTES = 64 * 1024 * 1024
 _DEFAULT_FTS_HASH_BYTES = 1024 * 1024  # FTS5_DEFAULT_HASHSIZE
 
 
-def _fts_hash(conn: db.Connection, index: str, size: int) -> None:
+def _fts_hash_size(conn: db.Connection, index: str) -> int:
+    row = conn.execute(f"SELECT v FROM {index}_config WHERE k = 'hashsize'").fetchone()
+    return int(row[0]) if row else _DEFAULT_FTS_HASH_BYTES
+
+
+def _set_fts_hash_size(conn: db.Connection, index: str, size: int) -> None:
     conn.execute(f"INSERT INTO {index} ({index}, rank) VALUES ('hashsize', ?)", (size,))
 
 
@@ -119,24 +124,26 @@ def _insert(conn: db.Connection, table: str, columns: Sequence[str], rows: Itera
     (trigger_sql,) = conn.execute(
         "SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND name = ?", (trigger,)).fetchone()
     (before,) = conn.execute(f"SELECT coalesce(max(rowid), 0) FROM {table}").fetchone()
+    hash_size = _fts_hash_size(conn, index)
     conn.execute(f"DROP TRIGGER {trigger}")
     try:
         conn.executemany(sql, rows)
         names = ", ".join(indexed)
-        _fts_hash(conn, index, _BULK_FTS_HASH_BYTES)
+        _set_fts_hash_size(conn, index, _BULK_FTS_HASH_BYTES)
         conn.execute(f"INSERT INTO {index} (rowid, {names})"
                      f" SELECT rowid, {names} FROM {table} WHERE rowid > ?", (before,))
     except BaseException:
         # The caller's rollback restores the trigger and the hash size; this keeps them
-        # for a caller that carries on in the same transaction. The first error is the one
-        # to report.
-        with contextlib.suppress(Exception):
-            conn.execute(trigger_sql)
-        with contextlib.suppress(Exception):
-            _fts_hash(conn, index, _DEFAULT_FTS_HASH_BYTES)
+        # for a caller that carries on in the same transaction (unless SQLite has already
+        # rolled back: then a statement here would be written on its own, outside it).
+        # The first error is the one to report.
+        if conn.in_transaction:
+            with contextlib.suppress(Exception):
+                conn.execute(trigger_sql)
+                _set_fts_hash_size(conn, index, hash_size)
         raise
     conn.execute(trigger_sql)
-    _fts_hash(conn, index, _DEFAULT_FTS_HASH_BYTES)
+    _set_fts_hash_size(conn, index, hash_size)
 
 
 def insert_members(conn: db.Connection, rows: Iterable[tuple]) -> None:
