@@ -103,6 +103,10 @@ def export_as_terminal(app: Any, title: str | None = None, simplify: bool = Fals
 class TerminalHost(CaseworkHost):
     """CaseworkHost whose snapshots show what a terminal of its colour system gets."""
 
+    #: The host's own title (Textual's default is the class name), so that a screen
+    #: without a title of its own compares word for word with CaseworkHost's snapshot.
+    TITLE = "CaseworkHost"
+
     def export_screenshot(self, *, title: str | None = None, simplify: bool = False) -> str:
         return export_as_terminal(self, title=title, simplify=simplify)
 

@@ -40,6 +40,8 @@ from casework_host import (
 from privacy_host import TerminalHost, svg_colours, svg_lines
 from rich.terminal_theme import SVG_EXPORT_THEME
 from test_casework_snapshots import seed_case, seed_directory, seed_member, settle
+from test_surgery_snapshots import SCREENS as SURGERY_SCREENS
+from test_surgery_snapshots import cheap_kdf  # noqa: F401 - a fixture (packs' own keyslot)
 from tests.conftest import CASEWORKER, OFFICER
 from textual.app import App
 from textual.pilot import Pilot
@@ -55,9 +57,12 @@ from uwu_tui.widgets.home_casework import HomeCasework
 from uwu_tui.widgets.home_inbox import HomeInbox, load_inbox
 
 SNAPSHOTS = Path(__file__).parent / "__snapshots__"
-#: Each screen here, and its default-theme snapshot in test_casework_snapshots.
-SCREENS = {"members": "test_members_screen", "member": "test_member_screen",
-           "case": "test_case_screen"}
+#: Each screen here, and its default-theme snapshot (folder, name).
+SCREENS = {"members": ("test_casework_snapshots", "test_members_screen"),
+           "member": ("test_casework_snapshots", "test_member_screen"),
+           "case": ("test_casework_snapshots", "test_case_screen"),
+           "surgery": ("test_surgery_snapshots", "test_surgery_screen"),
+           "merge review": ("test_surgery_snapshots", "test_merge_review_screen")}
 
 
 @pytest.fixture
@@ -80,8 +85,11 @@ def sixteen_colours(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(textual.constants, "COLOR_SYSTEM", "standard")
 
 
-def _screen(session: Session, which: str) -> tuple[Callable[[], Screen], Callable[[App], bool]]:
+def _screen(session: Session, which: str, folder: Path
+            ) -> tuple[Callable[[], Screen], Callable[[App], bool]]:
     """The screen to show and when it is ready, with the data of the default snapshots."""
+    if which in SURGERY_SCREENS:
+        return SURGERY_SCREENS[which](session, folder)
     if which == "members":
         seed_directory(session)
         return MembersScreen, lambda app: (isinstance(app.screen, MembersScreen)
@@ -104,8 +112,9 @@ def _snap(snap_compare, app: App, ready: Callable[[App], bool]) -> bool:
 
 
 @pytest.mark.parametrize("which", list(SCREENS))
-def test_no_color(snap_compare, no_color: None, session: Session, which: str) -> None:
-    make, ready = _screen(session, which)
+def test_no_color(snap_compare, no_color: None, session: Session, which: str,
+                  tmp_path: Path) -> None:
+    make, ready = _screen(session, which, tmp_path)
     app = CaseworkHost(session, make)
     assert app.no_color
     assert _snap(snap_compare, app, ready)
@@ -113,8 +122,8 @@ def test_no_color(snap_compare, no_color: None, session: Session, which: str) ->
 
 @pytest.mark.parametrize("which", list(SCREENS))
 def test_sixteen_colours(snap_compare, sixteen_colours: None, session: Session,
-                         which: str) -> None:
-    make, ready = _screen(session, which)
+                         which: str, tmp_path: Path) -> None:
+    make, ready = _screen(session, which, tmp_path)
     app = TerminalHost(session, make)
     assert app.console.color_system == "standard" and not app.no_color
     assert _snap(snap_compare, app, ready)
@@ -145,12 +154,12 @@ PALETTE = {_hex(colour) for colour in SVG_EXPORT_THEME.ansi_colors} | THEME_DEFA
 
 @pytest.mark.parametrize("which", list(SCREENS))
 def test_the_renderings_differ_only_in_colour(which: str) -> None:
-    default = _svg("test_casework_snapshots", SCREENS[which])
+    default = _svg(*SCREENS[which])
     plain = _svg("test_plain_terminals", f"test_no_color[{which}]")
     sixteen = _svg("test_plain_terminals", f"test_sixteen_colours[{which}]")
     # The same words in the same places: nothing is lost without colour.
     assert svg_lines(default) == svg_lines(plain) == svg_lines(sixteen)
-    assert "Khan" in svg_lines(default) or "Bristol" in svg_lines(default)
+    assert any(word in svg_lines(default) for word in ("Khan", "Bristol", "pack"))
     # The default theme uses colours a 16-colour terminal does not have, and hues.
     assert svg_colours(default) - PALETTE
     assert not all(_grey(c) for c in svg_colours(default))
