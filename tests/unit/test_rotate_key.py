@@ -294,6 +294,42 @@ def test_a_rotation_abandoned_before_its_rekey_is_harmless_and_replaced(vault: P
     Session.open(vault, OFFICER, OFFICER_PASS).close()
 
 
+def test_a_rekey_that_does_not_verify_keeps_every_old_slot_until_a_sign_in_finishes_it(
+        vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The re-keyed vault is checked before the old slots go. When that check fails, the
+    keyslot file keeps the old slots with the new ones pending, nothing is swapped, and the
+    officer's next sign-in finishes the rotation on a vault that verifies."""
+    before = KeyFile.load(_keys(vault))
+    real = rotation._verify
+    checked = []
+
+    def failing_check(*args: object) -> None:
+        real(*args)  # the vault really is whole; the check is made to fail after it
+        checked.append(True)
+        raise VaultDamaged("The vault did not verify after re-keying (test).")
+
+    monkeypatch.setattr(rotation, "_verify", failing_check)
+    officer = Session.open(vault, OFFICER, OFFICER_PASS)
+    try:
+        with pytest.raises(VaultDamaged, match="did not verify"):
+            officer.rotate_key(OFFICER_PASS)
+    finally:
+        officer.close()
+    assert checked == [True]
+    kept = KeyFile.load(_keys(vault))
+    assert [(s.username, s.enrol) for s in kept.slots] == [
+        (s.username, s.enrol) for s in before.slots]  # no enrolment slot replaced anyone's
+    assert kept.kcv == before.kcv and rotation.PENDING_FIELD in kept.extra
+    monkeypatch.setattr(rotation, "_verify", real)
+    again = Session.open(vault, OFFICER, OFFICER_PASS)
+    try:
+        assert again.verify().ok
+    finally:
+        again.close()
+    finished = KeyFile.load(_keys(vault))
+    assert rotation.PENDING_FIELD not in finished.extra and finished.kcv != before.kcv
+
+
 def test_refused_while_another_session_has_the_vault_open(vault: Path) -> None:
     keys_before = _keys(vault).read_bytes()
     bob = Session.open(vault, CASEWORKER, CASEWORKER_PASS)
