@@ -8,7 +8,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-import pytest
 from casework_host import (
     PASSPHRASES,
     SIZE,
@@ -16,12 +15,11 @@ from casework_host import (
     add_case,
     add_member,
     fast_argon2,  # noqa: F401 - a fixture
-    open_session,
     staff_template,  # noqa: F401 - a fixture
     staff_vault,  # noqa: F401 - a fixture
-    use_utc,
 )
-from test_casework_snapshots import settle
+from test_casework_snapshots import session, settle, utc  # noqa: F401 - fixtures
+from test_surgery_screen import cheap_kdf  # noqa: F401 - a fixture (packs' own keyslot)
 from tests.conftest import CASEWORKER, FIXED_NOW, OFFICER
 from textual.app import App
 from textual.pilot import Pilot
@@ -30,14 +28,6 @@ from textual.screen import Screen
 from uwu_tui.screens.merge_review import MergeReviewScreen
 from uwu_tui.screens.surgery import SurgeryScreen
 from uwu_tui.session import Session
-
-
-@pytest.fixture(autouse=True)
-def cheap_kdf(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A pack seals a keyslot of its own: at the lowest Argon2 cost here."""
-    from uwu_tui.data import keyslots
-
-    monkeypatch.setattr(keyslots, "ARGON2_FLOOR", {"m": 8, "t": 1, "p": 1})
 
 
 def merged_with_conflicts(office: Session, folder: Path) -> None:
@@ -74,14 +64,6 @@ def merge_review_screen(session: Session, folder: Path
 
 #: The screens, as test_plain_terminals takes them: (session, folder) -> (make, ready).
 SCREENS = {"surgery": surgery_screen, "merge review": merge_review_screen}
-
-
-@pytest.fixture
-def session(monkeypatch: pytest.MonkeyPatch, staff_vault: Path):
-    use_utc(monkeypatch)
-    session = open_session(staff_vault, OFFICER, fixed=True)
-    yield session
-    session.close()
 
 
 def snap(snap_compare, app: App, ready: Callable[[App], bool]) -> bool:
