@@ -31,8 +31,8 @@ BUSY_TIMEOUT_MS = 15_000
 #: so nearly every small allocation of a query or an insert falls through to malloc, and
 #: with `cipher_memory_security = ON` each of those is an mlock() and, when freed, an
 #: overwrite and a munlock(): 20-40 system calls per row written or ranked. Lookaside
-#: slots are carved once from one allocation made (and locked) when the connection
-#: opens and wiped when it closes. Measured (benchmarks/, 100,000 members, memory
+#: slots are carved once from one allocation made when the connection opens (locked, as
+#: far as the memory-lock limit allows) and wiped when it closes. Measured (benchmarks/, 100,000 members, memory
 #: security on): inserting them 16.3 s -> 3.4 s; search-as-you-type p50 9.3 -> 3.8 ms.
 #: Cost: about 1.2 MB of memory per open connection.
 LOOKASIDE_SLOT_BYTES = 1200

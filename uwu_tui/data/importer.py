@@ -86,7 +86,7 @@ _FTS = {
 #: FTS5 keeps new index terms in memory until they pass its `hashsize` (1 MiB by default),
 #: then writes them out as a segment that later has to be merged. For one bulk insert a
 #: larger hash writes fewer, bigger segments: indexing 100,000 members (benchmarks/,
-#: memory security on) 4.3 s -> 1.6 s. The setting is restored in the same transaction.
+#: memory security on) 4.3 s -> 1.6 s. It is set back to what it was in the same transaction.
 _BULK_FTS_HASH_BYTES = 64 * 1024 * 1024
 _DEFAULT_FTS_HASH_BYTES = 1024 * 1024  # FTS5_DEFAULT_HASHSIZE
 
