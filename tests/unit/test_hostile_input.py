@@ -379,7 +379,7 @@ def in_scratch_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path
         os.chdir(previous)
 
 
-@settings(max_examples=40, deadline=None,
+@settings(max_examples=80, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=st.data())
 def test_every_command_with_hostile_arguments(vault: Path, passfile: Path,
