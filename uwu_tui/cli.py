@@ -528,6 +528,47 @@ def cmd_surgery(ctx: Context) -> int:
 COMMANDS["surgery"] = cmd_surgery
 
 
+# ---- subject access report (DESIGN.md's command line) ----------------------------------------
+
+
+def _export_parsers(sub: argparse._SubParsersAction,
+                    command: Callable[[str, str], argparse.ArgumentParser]) -> None:
+    p = command("export", "reports that leave the vault (recorded as disclosures)")
+    esub = p.add_subparsers(dest="export_command", metavar="REPORT", required=True)
+    sar = esub.add_parser(
+        "sar", help="a subject access report for one member",
+        description="Write everything held about one member (HTML, readable by you only) "
+                    "for their subject access request; recorded as a disclosure to the "
+                    "member. On a shared server the number is visible in the process list "
+                    "while this runs: the TUI's report action does not show it.")
+    _common(sar, top=False)
+    sar.add_argument("membership_no", metavar="MEMBERSHIP_NO")
+    sar.add_argument("dest", metavar="DEST", type=file_name,
+                     help="a new file, or a folder to put it in")
+    sar.add_argument("--request", metavar="TEXT",
+                     default="subject access request from the member",
+                     help="how the request came (recorded with the disclosure)")
+
+
+_EXTENSIONS.append(_export_parsers)
+
+
+def cmd_export(ctx: Context) -> int:
+    session = ctx.open_session()
+    try:
+        target = session.export_subject_access(ctx.args.membership_no, ctx.args.dest,
+                                                request_detail=ctx.args.request)
+    finally:
+        session.close()
+    ctx.say(f"Subject access report written: {target}")
+    ctx.say("It is recorded as a disclosure to the member. Give it to them by a safe route "
+            "and delete this copy once it is sent.")
+    return EXIT_OK
+
+
+COMMANDS["export"] = cmd_export
+
+
 # ---- key rotation (issue 7) ---------------------------------------------------------------
 
 

@@ -249,3 +249,44 @@ def test_subject_access_data_holds_the_records(people, record):
     assert {d.id for d in data.disclosures} == {d.id for d in record.disclosures}
     viewers = {(r.username, r.action) for r in data.access_log}
     assert {(CASEWORKER, "view"), (OFFICER, "create")} <= viewers
+
+
+def test_uwu_export_sar_on_the_command_line(people, record, tmp_path):
+    """`uwu export sar MEMBERSHIP_NO DEST` (DESIGN.md's command line): the same report and
+    disclosure through Session; refusals get their message and exit code, and no file."""
+    import contextlib
+    import io
+
+    from uwu_tui import cli
+
+    def uwu(username: str, *argv: str) -> tuple[int, str, str]:
+        passfile = tmp_path / f"{username}.pass"
+        passfile.write_text(PASSES[username] + "\n")
+        out, err, stray = io.StringIO(), io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(stray), contextlib.redirect_stderr(stray):
+            code = cli.run(["--vault", str(people.path), "--user", username,
+                            "--passphrase-file", str(passfile), *argv],
+                           stdin=io.StringIO(""), out=out, err=err)
+        return code, out.getvalue(), err.getvalue() + stray.getvalue()
+
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    code, out, err = uwu(OFFICER, "export", "sar", "x7007", str(folder),
+                         "--request", "Letter from the member dated 20 November")
+    assert code == 0, err
+    (report,) = folder.iterdir()
+    assert f"Subject access report written: {report}" in out
+    assert stat.S_IMODE(report.stat().st_mode) == 0o600
+    assert "Smith &amp; Sons" in report.read_text("utf-8")
+    (made,) = [d for d in people.alice.member_disclosures(record.member.id)
+               if d.basis_detail == "Letter from the member dated 20 November"]
+    assert made.recipient == "the member (data subject)"
+
+    code, _, err = uwu(CASEWORKER, "export", "sar", "X7007", str(tmp_path / "bob.html"))
+    assert code == 1 and "Traceback" not in err
+    code, _, err = uwu(OFFICER, "export", "sar", "NOPE1", str(tmp_path / "none.html"))
+    assert code == 1 and "No member has that membership number" in err
+    code, _, err = uwu(OFFICER, "export", "sar", "X7007", str(report))  # never overwritten
+    assert code == 1 and "already exists" in err
+    assert sorted(p.name for p in tmp_path.glob("*.html")) == []
+    assert list(folder.iterdir()) == [report]
