@@ -372,6 +372,10 @@ class Session:
                 signing = None
         if signing is None and live is None:
             signing = self._seal_new_signing_key(passphrase)
+        elif signing is None:
+            # Another first sign-in of this user (a second terminal) may have sealed and
+            # registered a key since this one read the keyslot file: take it from there.
+            signing = self._signing_key_sealed_since(passphrase)
         if signing is None or (live is not None and live.key_id != signing.key_id):
             if signing is not None:
                 signing.wipe()
@@ -381,6 +385,18 @@ class Session:
                 f"it ('uwu user reset-key {username}', recorded in the audit log), then sign "
                 "in again.")
         self._signing = signing
+
+    def _signing_key_sealed_since(self, passphrase: str) -> SigningKey | None:
+        """This user's signing key as their slot holds it now (None if it holds none)."""
+        assert self._key is not None
+        current = KeyFile.load(self.paths.keys)
+        if not hmac.compare_digest(current.compute_mac(self._key), current.mac):
+            return None  # not this vault's file as uwu wrote it: refused below
+        key, signing = current.unseal_keys(self.user.username, passphrase)
+        key.wipe()
+        if signing is not None:
+            self._keyfile = current
+        return signing
 
     def _seal_new_signing_key(self, passphrase: str) -> SigningKey:
         """A new signing key sealed into this user's slot; if another sign-in of theirs

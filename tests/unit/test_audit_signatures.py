@@ -633,6 +633,45 @@ def test_after_a_key_rotation_enrolled_users_sign_with_new_keys(vault: Path) -> 
         bob.close()
 
 
+def test_a_first_sign_in_overtaken_by_another_adopts_its_key(
+        vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The race behind the test below, made certain: dana's second terminal unseals her
+    slot (no signing key yet), then her first terminal seals and registers one before
+    the second looks. The second takes that key from the slot instead of refusing her
+    (under load in `make test` it was refused with SigningKeyMismatch)."""
+    alice = Session.open(vault, OFFICER, OFFICER_PASS)
+    alice.add_user("dana", "Dana Example", "caseworker", CASEWORKER_INITIAL)
+    alice.close()
+    real = vaultfile.open_keys
+    overtaken: list[Session] = []
+    calls: list[bool] = []
+
+    def open_keys_then_overtaken(*args, **kwargs):
+        opened = real(*args, **kwargs)
+        calls.append(True)
+        if len(calls) == 1:  # the second terminal, before it looks at the vault
+            assert opened[2] is None  # the slot holds no signing key yet
+            overtaken.append(Session.open(vault, "dana", CASEWORKER_INITIAL))
+        return opened
+
+    monkeypatch.setattr(vaultfile, "open_keys", open_keys_then_overtaken)
+    second = Session.open(vault, "dana", CASEWORKER_INITIAL)
+    (first,) = overtaken
+    try:
+        assert second._signing.key_id == first._signing.key_id
+        assert [r.key_id for r in audit.signing_keys(second._conn())
+                if r.username == "dana"] == [first._signing.key_id]
+    finally:
+        first.close()
+        second.close()
+    monkeypatch.setattr(vaultfile, "open_keys", real)
+    alice = Session.open(vault, OFFICER, OFFICER_PASS)
+    try:
+        assert alice.verify().ok
+    finally:
+        alice.close()
+
+
 def test_two_first_sign_ins_at_once_end_with_one_key(vault: Path) -> None:
     """dana signs in from two terminals at the same moment, for the first time: the
     keyslot file's lock lets one seal a key; the other adopts it, and one is registered."""
