@@ -38,6 +38,7 @@ from uwu_tui.screens.setup import SetupScreen
 from uwu_tui.screens.unlock import UnlockScreen, default_username
 from uwu_tui.session import Session, utc_now
 from uwu_tui.widgets.commands import ScreenActionsProvider
+from uwu_tui.widgets.dates import uk_date
 from uwu_tui.widgets.inbox_watch import InboxCount, InboxWatch
 from uwu_tui.widgets.keys import screen_keys
 from uwu_tui.widgets.privacy import PRIVACY_BINDINGS, PrivacyAppMixin, privacy_of, watch_privacy
@@ -57,6 +58,15 @@ def vault_exists(path: Path) -> bool:
     from uwu_tui.session import Session
 
     return Session.vault_exists(path)
+
+
+def pack_label(session: Session) -> str:
+    """On the vault thread: the header's words for a surgery pack, and when the office
+    last merged it ("" for any other vault)."""
+    if not session.is_pack:
+        return ""
+    merged = session.pack_merged_at
+    return "surgery pack" + (f", merged {uk_date(merged)}" if merged else "")
 
 
 class UwuApp(PrivacyAppMixin, SafeAppMixin, App[None]):
@@ -104,6 +114,8 @@ class UwuApp(PrivacyAppMixin, SafeAppMixin, App[None]):
         self._last_activity = self.idle_clock()
         self._signals: list[int] = []
         self.inbox_watch = InboxWatch(self, inbox_poll_seconds)
+        #: "surgery pack" (and when the office last merged it) while a pack is open.
+        self.pack_label = ""
 
     # ---- routing -------------------------------------------------------------------
 
@@ -141,6 +153,11 @@ class UwuApp(PrivacyAppMixin, SafeAppMixin, App[None]):
         if session.must_change_passphrase:
             await self._show_fresh(ChangePassphraseScreen(forced=True), self._forced_change_done)
             return
+        try:
+            self.pack_label = await self.vault_thread.run(pack_label, session)
+        except Exception:  # noqa: BLE001 - only the header's words depend on it
+            self.pack_label = ""
+        self.show_identity()
         try:  # home appears complete, not section by section
             data = await self.vault_thread.run(load_home, session)
         except Exception:  # noqa: BLE001 - the sections load again and say what failed
@@ -161,7 +178,8 @@ class UwuApp(PrivacyAppMixin, SafeAppMixin, App[None]):
         badge = self.inbox_count.badge()
         self.sub_title = (f"{clean(user.username)} · {clean(user.role)}"
                           + (f" · inbox {badge}" if badge else "")
-                          + (" · privacy" if privacy_of(self).active else ""))
+                          + (" · privacy" if privacy_of(self).active else "")
+                          + (f" · {self.pack_label}" if self.pack_label else ""))
 
     def watch_inbox_count(self) -> None:
         self.show_identity()
@@ -174,6 +192,7 @@ class UwuApp(PrivacyAppMixin, SafeAppMixin, App[None]):
         session, self.session = self.session, None
         self.inbox_watch.stop()
         self.inbox_count = InboxCount()
+        self.pack_label = ""
         self.show_identity()
         if session is not None:
             try:

@@ -2614,6 +2614,8 @@ class Session:
                 report = self._merge_attached(conn, pack_id)
             finally:
                 surgery.detach(conn)
+            if not delete:
+                self._mark_pack_merged(paths, keyfile, key)
         finally:
             key.wipe()
         if delete:
@@ -2621,6 +2623,28 @@ class Session:
                 with contextlib.suppress(OSError):
                     path.unlink()
         return report
+
+    def _mark_pack_merged(self, paths: VaultPaths, keyfile: KeyFile, key: DataKey) -> None:
+        """Write into the pack when it was merged here, so whoever opens it on the laptop
+        sees it (the office's own record is surgery_pack.merged_at, written with the
+        merge). Best effort: the merge has committed, and a pack on a full or read-only
+        stick must not turn it into an error."""
+        with contextlib.suppress(UwuError, OSError, db.DatabaseError):
+            pack_conn = vaultfile.connect(paths, keyfile, key)
+            try:
+                with db.write(pack_conn, "mark the pack merged"):
+                    pack_conn.executemany(
+                        "INSERT INTO meta (key, value) VALUES (?, ?)"
+                        " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                        (("merged_at", iso(self._clock())), ("merged_by", self.user.username)))
+                db.checkpoint(pack_conn)
+            finally:
+                pack_conn.close()
+
+    @property
+    def pack_merged_at(self) -> str | None:
+        """In a surgery pack: when it was last merged at the office (None if never)."""
+        return self._meta("merged_at") if self.is_pack else None
 
     def _merge_attached(self, conn: db.Connection, pack_id: str) -> surgery.MergeReport:
         now = iso(self._clock())

@@ -67,6 +67,8 @@ async def test_a_pack_opens_in_privacy_mode_and_a_reveal_is_audited_in_the_pack(
         await wait_screen(pilot, HomeScreen)
         state = privacy_of(app)
         await wait_for(pilot, lambda: state.on and not state.pending, what="privacy mode")
+        await wait_for(pilot, lambda: app.sub_title.endswith("· privacy · surgery pack"),
+                       what="the header saying it is a pack")
         await open_the_member(pilot)
         assert_masked(screen_text(app))
         await pilot.press("f7")
@@ -77,6 +79,26 @@ async def test_a_pack_opens_in_privacy_mode_and_a_reveal_is_audited_in_the_pack(
         assert [row.entity_id for row in laptop.audit_log(action="reveal")] == [member.id]
     finally:
         laptop.close()
+
+
+async def test_a_pack_merged_at_the_office_says_when_in_the_header(vault_path: Path,
+                                                                    tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    office = Session.open(vault_path, OFFICER, OFFICER_PASS)
+    seed_person(office)
+    pack = office.surgery_export(tmp_path / "laptop.db", OFFICER_PASS,
+                                 membership_numbers=[NUMBER])
+    office.surgery_merge(pack, OFFICER_PASS)
+    office.close()
+    app = make(pack)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, OFFICER, OFFICER_PASS)
+        await wait_screen(pilot, HomeScreen)
+        today = datetime.now(UTC).strftime("%d/%m/%Y")
+        await wait_for(pilot, lambda: f"surgery pack, merged {today}" in app.sub_title,
+                       what="the merge in the header")
+        assert app.pack_label in app.sub_title
 
 
 async def test_the_office_vault_opens_with_privacy_off_and_help_lists_the_keys(
@@ -90,6 +112,7 @@ async def test_the_office_vault_opens_with_privacy_off_and_help_lists_the_keys(
         await wait_screen(pilot, HomeScreen)
         await open_the_member(pilot)
         assert not privacy_of(app).active
+        assert app.sub_title == "alice · officer" and app.pack_label == ""  # no pack here
         assert "amira.k@example.org" in screen_text(app)
         await pilot.press("f5")
         await wait_for(pilot, lambda: "amira.k@example.org" not in screen_text(app),

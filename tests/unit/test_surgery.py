@@ -569,6 +569,32 @@ def test_merge_delete_removes_the_pack_files(office: People, world: World, clock
     assert list(laptop(tmp_path).iterdir()) == []
 
 
+def test_a_merged_pack_says_so_when_opened_again(office: People, world: World, clock: Clock,
+                                                tmp_path: Path) -> None:
+    """The office records the merge; the pack itself is marked too, so whoever opens it on
+    the laptop afterwards can tell (and a later merge still takes only what is new)."""
+    pack = office.alice.surgery_export(laptop(tmp_path) / "p.db", OFFICER_PASS,
+                                       membership_numbers=["A1001"])
+    work_offline(pack, world, clock)
+    before = Session.open(pack, OFFICER, OFFICER_PASS, clock=clock)
+    try:
+        assert before.is_pack and before.pack_merged_at is None
+    finally:
+        before.close()
+    clock.tick()
+    office.alice.surgery_merge(pack, OFFICER_PASS)
+    assert office.alice.pack_merged_at is None  # the office vault is no pack
+    after = Session.open(pack, OFFICER, OFFICER_PASS, clock=clock)
+    try:
+        assert after.pack_merged_at == clock.now.isoformat(timespec="milliseconds")
+        assert after.verify().ok  # the mark is no audit row: the pack's chain still holds
+    finally:
+        after.close()
+    again = office.alice.surgery_merge(pack, OFFICER_PASS)
+    # Only what happened in the pack since: opening it above (its sign-in rows).
+    assert again.merged_before and not any(again.inserted.values()) and again.audit_rows > 0
+
+
 def test_merge_refuses_a_wrong_passphrase(office: People, tmp_path: Path) -> None:
     pack = office.alice.surgery_export(laptop(tmp_path) / "p.db", OFFICER_PASS,
                                        membership_numbers=["A1001"])
