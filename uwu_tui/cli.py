@@ -76,26 +76,29 @@ class Passphrases:
 # ---- argument parsing --------------------------------------------------------------
 
 
-def file_name(text: str) -> str:
-    """An argparse type for file arguments: a file name in UTF-8.
+def _not_utf8(argv: Sequence[str]) -> str | None:
+    """The usage error for the first argument that is not UTF-8 text, or None.
 
-    Bytes that are not UTF-8 reach argv as lone surrogates; SQLite takes file names as
-    UTF-8 only, so such a name is a usage error (exit 2) with a message, not a crash."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise argparse.ArgumentTypeError(
-            "the file name holds bytes that are not UTF-8 text: use another name") from None
-    return text
+    Bytes that are not UTF-8 reach argv as lone surrogates. SQLite, the audit log and the
+    terminal take UTF-8 only, so any such argument (a file name, a username, a reason) is a
+    usage error (exit 2) with a message, not a crash halfway through a command."""
+    for position, text in enumerate(argv, start=1):
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = text.encode("utf-8", "backslashreplace").decode("ascii", "replace")
+            return (f"argument {position} ({shown[:60]}) holds bytes that are not UTF-8 "
+                    "text: type it in UTF-8 or use another name")
+    return None
 
 
 def _common(parser: argparse.ArgumentParser, *, top: bool) -> None:
     default = None if top else argparse.SUPPRESS
-    parser.add_argument("--vault", metavar="PATH", default=default, type=file_name,
+    parser.add_argument("--vault", metavar="PATH", default=default,
                         help="the vault file (default: settings, then the user data folder)")
     parser.add_argument("--user", metavar="NAME", default=default,
                         help="your username (default: $UWU_USER, then your login name)")
-    parser.add_argument("--passphrase-file", metavar="FILE", default=default, type=file_name,
+    parser.add_argument("--passphrase-file", metavar="FILE", default=default,
                         help="read your passphrase from FILE ('-' = standard input)")
 
 
@@ -134,7 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     ua.add_argument("username")
     ua.add_argument("--role", required=True, choices=["caseworker", "supervisor", "officer"])
     ua.add_argument("--name", required=True, metavar="FULL_NAME")
-    ua.add_argument("--new-passphrase-file", metavar="FILE", type=file_name,
+    ua.add_argument("--new-passphrase-file", metavar="FILE",
                     help="the new user's initial passphrase ('-' = standard input)")
     ul = usub.add_parser("list", help="list accounts")
     _common(ul, top=False)
@@ -151,7 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     uk.add_argument("username")
 
     p = command("passwd", "change your passphrase (rewrites only your keyslot)")
-    p.add_argument("--new-passphrase-file", metavar="FILE", type=file_name,
+    p.add_argument("--new-passphrase-file", metavar="FILE",
                    help="the new passphrase ('-' = standard input)")
 
     p = command("verify", "check the vault's integrity and its audit chain (links and "
@@ -163,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "chain still reaches it (exit 6 if not)")
 
     p = command("backup", "write an encrypted, verified copy with the same keyslots")
-    p.add_argument("dest", metavar="DEST", type=file_name,
+    p.add_argument("dest", metavar="DEST",
                    help="a new file, or a folder to put it in")
 
     for extra in _EXTENSIONS:
@@ -207,6 +210,9 @@ class Context:
         name = self.args.user or os.environ.get("UWU_USER") or _login_name()
         if not name:
             raise UsageError("Say who you are with --user NAME.")
+        if _not_utf8([name]):
+            raise UsageError("Your username (from $UWU_USER or your login name) is not "
+                             "UTF-8 text: say who you are with --user NAME.")
         return name
 
     def passphrase(self, label: str = "Passphrase") -> str:
@@ -394,7 +400,7 @@ def _import_and_demo_parsers(sub: argparse._SubParsersAction, command: Callable[
                          epilog=_IMPORT_EPILOG,
                          formatter_class=argparse.RawDescriptionHelpFormatter)
     _common(im, top=False)
-    im.add_argument("file", metavar="FILE.csv", type=file_name)
+    im.add_argument("file", metavar="FILE.csv")
     existing = im.add_mutually_exclusive_group()
     existing.add_argument("--update", dest="on_existing", action="store_const", const="update",
                           help="update members already in the vault from the file")
@@ -482,7 +488,7 @@ def _surgery_parsers(sub: argparse._SubParsersAction,
                          description="Write a surgery pack: a separate encrypted vault with "
                                      "only the chosen members, opened with your passphrase.")
     _common(ex, top=False)
-    ex.add_argument("dest", metavar="DEST", type=file_name,
+    ex.add_argument("dest", metavar="DEST",
                     help="a new file, or a folder to put it in")
     which = ex.add_mutually_exclusive_group(required=True)
     which.add_argument("--members", metavar="NO,NO…",
@@ -493,7 +499,7 @@ def _surgery_parsers(sub: argparse._SubParsersAction,
                          description="Merge a surgery pack, all or nothing; merging the "
                                      "same pack again adds nothing.")
     _common(mg, top=False)
-    mg.add_argument("pack", metavar="PACK", type=file_name)
+    mg.add_argument("pack", metavar="PACK")
     mg.add_argument("--delete", action="store_true",
                     help="remove the pack's files after a successful merge")
 
@@ -543,7 +549,7 @@ def _export_parsers(sub: argparse._SubParsersAction,
                     "while this runs: the TUI's report action does not show it.")
     _common(sar, top=False)
     sar.add_argument("membership_no", metavar="MEMBERSHIP_NO")
-    sar.add_argument("dest", metavar="DEST", type=file_name,
+    sar.add_argument("dest", metavar="DEST",
                      help="a new file, or a folder to put it in")
     sar.add_argument("--request", metavar="TEXT",
                      default="subject access request from the member",
@@ -637,6 +643,10 @@ def run(
     out = out or sys.stdout
     err = err or sys.stderr
     parser = build_parser()
+    problem = _not_utf8(sys.argv[1:] if argv is None else argv)
+    if problem:
+        print(f"{PROG}: {_clean(problem)}", file=err)  # the argument may hold escapes
+        return EXIT_USAGE
     try:
         args = parser.parse_args(argv)
     except SystemExit as stop:  # argparse has printed usage or help

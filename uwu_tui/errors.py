@@ -221,8 +221,8 @@ def expected(error: BaseException, what: str = "finish") -> UwuError | None:
 
     The one place that knows which low-level failures are the user's situation rather
     than a bug: UwuError itself; a full disk, a size limit, a read-only or unwritable
-    folder (OSError); the SQLite/SQLCipher errors of `from_database_error`; and a NUL
-    character in a file name (which no file name can hold)."""
+    folder (OSError); the SQLite/SQLCipher errors of `from_database_error`; and a path
+    no file can have (a NUL character, a name too long, a file used as a folder)."""
     if isinstance(error, UwuError):
         return error
     if isinstance(error, OSError) and error.errno in _ERRNO_KINDS:
@@ -231,7 +231,17 @@ def expected(error: BaseException, what: str = "finish") -> UwuError | None:
         return from_database_error(error, what)
     if isinstance(error, ValueError) and "null byte" in str(error):
         return ValidationError("A file or folder name cannot contain a NUL character.")
+    if isinstance(error, OSError) and error.errno in _PATH_ERRNOS:
+        return ValidationError(_PATH_ERRNOS[error.errno])
     return None
+
+
+#: A path no file can have: the user's typing, not a bug, and nothing was written.
+_PATH_ERRNOS = {
+    _errno.ENAMETOOLONG: "A file or folder name is too long for this system: use a shorter one.",
+    _errno.ENOTDIR: "A part of the path is a file, not a folder: check the path.",
+    _errno.ELOOP: "The path goes round in a loop of symbolic links: check the path.",
+}
 
 
 def _is_database_error(error: BaseException) -> bool:

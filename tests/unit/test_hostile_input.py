@@ -554,3 +554,44 @@ def test_a_file_name_that_is_not_utf8_is_a_usage_error(vault: Path, passfile: Pa
     assert code == 2, err
     assert "not UTF-8 text" in err and "Traceback" not in err
     assert list(in_scratch_folder.iterdir()) == []
+
+
+@pytest.mark.parametrize("argv", [
+    ["user", "disable", "\ud800"],
+    ["--user", "al\udcffice", "verify"],
+    ["member", "show", "\udc80\x1b]52;c;eA==\x07"],
+], ids=["username-argument", "user-flag", "with-an-escape"])
+def test_any_argument_that_is_not_utf8_is_a_usage_error(vault: Path, passfile: Path,
+                                                        in_scratch_folder: Path,
+                                                        argv: list[str]) -> None:
+    """Not only file names: `uwu user disable $'\\xff'` reached SQLite and crashed with
+    UnicodeEncodeError (found by the campaign above in CI). Exit 2, a message naming the
+    argument, shown inert, and nothing touched."""
+    before = vault.read_bytes()
+    code, out, err = run_cli(["--vault", str(vault), "--passphrase-file", str(passfile),
+                              *(["--user", OFFICER] if "--user" not in argv else []), *argv])
+    assert code == 2, err
+    assert "not UTF-8 text" in err and "Traceback" not in err and "internal error" not in err
+    assert "\x1b" not in err
+    assert vault.read_bytes() == before
+    assert list(in_scratch_folder.iterdir()) == []
+
+
+@pytest.mark.parametrize("argv, said", [
+    (["rotate-key", "--vault", "v" * 5000], "too long"),
+    (["backup", "b" * 300 + ".db"], "too long"),
+    (["backup", "{passfile}/inside.db"], "Could not create the folder"),
+    (["import", "members", "{passfile}/members.csv"], "could not be read (Not a directory)"),
+], ids=["vault-name-too-long", "backup-name-too-long", "backup-under-a-file", "import-under-a-file"])
+def test_a_path_no_file_can_have_is_one_clear_line(vault: Path, passfile: Path,
+                                                   in_scratch_folder: Path,
+                                                   argv: list[str], said: str) -> None:
+    """ENAMETOOLONG and ENOTDIR are the user's typing, not a bug (the campaign above found
+    `uwu rotate-key --vault xxxx…` reported as an internal error)."""
+    argv = [part.replace("{passfile}", str(passfile)) for part in argv]
+    code, out, err = run_cli(["--vault", str(vault), "--user", OFFICER,
+                              "--passphrase-file", str(passfile), *argv])
+    assert code == 1, err
+    assert said in err and "internal error" not in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    assert list(in_scratch_folder.iterdir()) == []
