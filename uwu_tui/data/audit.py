@@ -234,8 +234,7 @@ def append(
 ) -> int:
     """Append one row, signed by `signer`. Must run inside a write transaction (it
     reads the head). An unsigned row (no signer) fails `verify` in any vault from
-    migration 006 on; only the benchmarks' plain copy, which is never verified, writes
-    them."""
+    migration 006 on; only tests of that rule write them."""
     if not conn.in_transaction:
         raise RuntimeError("audit.append outside a write transaction")
     last_seq, prev_hash = head(conn)
@@ -510,7 +509,7 @@ def _walk(conn: db.Connection, batch: int = 5000, *, signed: bool = True) -> Ite
     columns = _COLUMNS if signed else _LEGACY_COLUMNS
     while True:
         chunk = conn.execute(
-            f"SELECT {columns} FROM audit WHERE seq > ? ORDER BY seq LIMIT ?", (after, batch)
+            f"SELECT {columns} FROM audit WHERE seq > ? ORDER BY seq{db.limit(batch)}", (after,)
         ).fetchall()
         if not chunk:
             return
@@ -544,8 +543,8 @@ def query(
         where.append("seq < ?")
         params.append(before_seq)
     clause = f"WHERE {' AND '.join(where)}" if where else ""
-    sql = f"SELECT {_COLUMNS} FROM audit {clause} ORDER BY seq DESC LIMIT ?"
-    return [AuditRow(*values) for values in conn.execute(sql, (*params, limit)).fetchall()]
+    sql = f"SELECT {_COLUMNS} FROM audit {clause} ORDER BY seq DESC{db.limit(limit)}"
+    return [AuditRow(*values) for values in conn.execute(sql, params).fetchall()]
 
 
 def actions(conn: db.Connection) -> list[str]:

@@ -175,8 +175,7 @@ def entries(conn: db.Connection, case_id: str, *, limit: int | None = None,
     sql = (f"SELECT {ENTRY_COLUMNS} FROM entry AS e WHERE {where}"
            " ORDER BY e.occurred_at DESC, e.recorded_at DESC, e.id DESC")
     if limit is not None:
-        sql += " LIMIT ?"
-        params.append(limit)
+        sql += db.limit(limit)
     return [Entry(*row) for row in conn.execute(sql, params)]
 
 
@@ -234,7 +233,7 @@ def search_entries(conn: db.Connection, query: str, *, allowed_member_ids: set[s
         return [row[0] for row in conn.execute(
             "SELECT e.rowid FROM json_each(?) AS m"
             " JOIN casefile AS c ON c.member_id = m.value JOIN entry AS e ON e.case_id = c.id"
-            " LIMIT ?", (json.dumps(sorted(member_ids)), most))]
+            + db.limit(most), (json.dumps(sorted(member_ids)),))]
 
     where, params = "entry_fts MATCH ?", [query]
     (high,) = conn.execute("SELECT coalesce(max(rowid), 0) FROM entry").fetchone()

@@ -205,6 +205,17 @@ def translate(error: BaseException, what: str) -> Exception:
     return StorageError(f"Could not {what}: the database reported an error.")
 
 
+def limit(n: int) -> str:
+    """` LIMIT n`, with n written into the SQL rather than bound as `LIMIT ?`.
+
+    SQLite 3.53 (the one SQLCipher bundles) lets the query planner read a bound LIMIT, so
+    binding it, as the driver does at every execution even with the same value, expires
+    the statement and SQLite compiles it again: a whole parse and plan per keystroke or
+    page. Statements differ only by a few limits, so the driver's statement cache holds
+    them. `n` is an int from our code, never a user's text; -1 means no limit."""
+    return f" LIMIT {int(n)}"
+
+
 def rows(conn: Connection, sql: str, params: Any = ()) -> list[tuple]:
     return conn.execute(sql, params).fetchall()
 

@@ -43,8 +43,8 @@ def for_user(conn: db.Connection, username: str, role: str, *, include_acked: bo
     sql = (f"SELECT {_COLUMNS}, a.acked_at FROM inbox AS i"
            " LEFT JOIN inbox_ack AS a ON a.item_id = i.id AND a.username = ?"
            f" WHERE (i.to_user = ? OR i.to_role = ?){acked}"
-           " ORDER BY i.urgent DESC, i.created_at DESC LIMIT ?")
-    rows = conn.execute(sql, (username, username, role, limit))
+           " ORDER BY i.urgent DESC, i.created_at DESC" + db.limit(limit))
+    rows = conn.execute(sql, (username, username, role))
     return [InboxItem(*row[:8], bool(row[8]), *row[9:]) for row in rows]
 
 
