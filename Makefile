@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: run test bench bench-small stress snapshots clean
+.PHONY: run test bench bench-small stress fuzz snapshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,11 @@ bench: $(VENV)/.installed-test
 # 60 s. Figures go to bench-results/stress.md. Sizes: UWU_STRESS_KILLS, _WORKERS, _SECONDS.
 stress: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q -s -m stress tests/stress $(PYTEST_ARGS)
+
+# Property tests exploring: random examples, FUZZ (default 10) times as many as `make test`
+# (which runs the same derandomized examples every time). About 3 min on 2 CPUs.
+fuzz: $(VENV)/.installed-test
+	UWU_FUZZ=$(or $(FUZZ),10) $(BIN)/python -m pytest -q -n auto tests/unit $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Iterator
@@ -13,8 +14,19 @@ from hypothesis import HealthCheck, settings
 
 # Property tests check behaviour, not speed: no per-example deadline (a loaded CI machine
 # must not turn a slow example into a failure). Speed is measured in benchmarks/.
-settings.register_profile("uwu", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# `make test` is derandomized: the same examples on every run and machine, so a run's
+# result never depends on luck. `make fuzz` (UWU_FUZZ=N) explores: random examples, N
+# times as many per test.
+FUZZ = max(1, int(os.environ.get("UWU_FUZZ") or 1))
+settings.register_profile("uwu", max_examples=100 * FUZZ, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow],
+                          derandomize="UWU_FUZZ" not in os.environ)
 settings.load_profile("uwu")
+
+
+def examples(count: int) -> int:
+    """A property test's number of examples: `count` in `make test`, more in `make fuzz`."""
+    return count * FUZZ
 
 OFFICER = "alice"
 OFFICER_NAME = "Alice Example"

@@ -11,6 +11,7 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
+from tests.conftest import examples
 from uwu_tui.policy import breach as policy
 from uwu_tui.policy.breach import (
     ACTIONS,
@@ -173,7 +174,7 @@ class BreachWorkflow(RuleBasedStateMachine):
             assert self.closed_with is not None and valid_closed(self.closed_with)
 
 
-BreachWorkflow.TestCase.settings = settings(max_examples=150, stateful_step_count=30,
+BreachWorkflow.TestCase.settings = settings(max_examples=examples(150), stateful_step_count=30,
                                             deadline=None)
 TestBreachWorkflow = BreachWorkflow.TestCase
 
@@ -185,7 +186,7 @@ def facts_strategy(status=st.sampled_from(STATUSES)):
                      members_notice_reason=TEXTS, open_actions=st.integers(0, 3), outcome=TEXTS)
 
 
-@settings(max_examples=400)
+@settings(max_examples=examples(400))
 @given(facts=facts_strategy(), target=TARGETS)
 def test_any_facts_any_target_agree_with_the_oracle(facts: BreachFacts, target: str) -> None:
     problems = transition_problems(facts, target)
@@ -250,7 +251,7 @@ def test_the_clock_runs_72_hours_from_discovery(elapsed: timedelta, state: Clock
     assert shown.describe() == text
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(elapsed=st.timedeltas(min_value=timedelta(hours=-2), max_value=timedelta(days=30)),
        notified=st.booleans(), decision=DECISION)
 def test_clock_states(elapsed: timedelta, notified: bool, decision) -> None:

@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import (
+    examples,
     CASEWORKER,
     CASEWORKER_INITIAL,
     CASEWORKER_NAME,
@@ -705,7 +706,7 @@ def _late_without_reason(b) -> bool:
             and len(b.late_reason.strip()) < 10)
 
 
-@settings(max_examples=25, deadline=None, derandomize=True,
+@settings(max_examples=examples(25), deadline=None, 
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(first=st.lists(OPS, max_size=25), then=st.lists(OPS, min_size=1, max_size=12))
 def test_random_operation_sequences_never_reach_an_invalid_breach(people: People, clock: Clock,

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import (
+    examples,
     CASEWORKER,
     CASEWORKER_INITIAL,
     CASEWORKER_NAME,
@@ -563,7 +564,7 @@ def test_search_notes_finds_amended_text(people: People, bobs_case) -> None:
     assert {h.entry.id for h in bob.search_notes("refused claim")} == {original.id, amendment.id}
 
 
-@settings(max_examples=120, deadline=None,
+@settings(max_examples=examples(120), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(text=st.text(max_size=40))
 @example(text='" OR "" NEAR(a b, 3) ^ * - : + ( ) { }')

@@ -16,6 +16,7 @@ import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import examples
 from uwu_tui.policy import disclosure as rule
 from uwu_tui.policy.disclosure import ConsentTerms
 
@@ -79,7 +80,7 @@ def consents(draw, member_id: str = "m1") -> ConsentTerms:
                         withdrawn_on=withdrawn_on, superseded=draw(st.booleans()))
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(given_on=on_day, expires_on=maybe_day, withdrawn_on=maybe_day, superseded=st.booleans(),
        on=on_day)
 @example(given_on=EPOCH, expires_on=EPOCH, withdrawn_on=None, superseded=False, on=EPOCH)
@@ -92,7 +93,7 @@ def test_is_live_matches_the_oracle(given_on, expires_on, withdrawn_on, supersed
                                                   superseded, on)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(consent=consents(), on=on_day)
 def test_expiring_soon_is_live_with_an_expiry_within_thirty_days(consent, on):
     expected = (oracle_live(consent.given_on, consent.expires_on, consent.withdrawn_on,
@@ -107,7 +108,7 @@ def test_expiring_soon_is_live_with_an_expiry_within_thirty_days(consent, on):
         assert not rule.is_live(consent, consent.expires_on + timedelta(days=1))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(consent=consents(), offset=st.integers(0, 400))
 def test_a_live_consent_was_live_every_day_since_it_was_given(consent, offset):
     """Liveness is an interval: given, then live until the first of expiry and withdrawal."""
@@ -118,7 +119,7 @@ def test_a_live_consent_was_live_every_day_since_it_was_given(consent, offset):
         assert rule.is_live(consent, earlier) is (earlier >= consent.given_on)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(consent=consents(), on=on_day)
 def test_the_not_live_reason_names_the_right_cause(consent, on):
     assume(not rule.is_live(consent, on))
@@ -236,7 +237,7 @@ def disclosure_cases(draw):
                 what=what, on=on, consent=consent, citation=draw(texts), detail=draw(details))
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(case=disclosure_cases())
 def test_disclosure_is_allowed_exactly_when_the_oracle_says_so(case):
     problems = rule.disclosure_problems(
@@ -261,7 +262,7 @@ FLAWS = {
 }
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(rec=phrases(min_words=1), pur=phrases(min_words=1), on=on_day,
        age=st.integers(0, 400), flaw=st.sampled_from(list(FLAWS)), data=st.data())
 def test_a_fitting_consent_allows_and_each_single_flaw_refuses_by_name(rec, pur, on, age,
@@ -340,7 +341,7 @@ def test_a_member_request_needs_how_and_when_they_asked(detail, allowed):
         assert problems == ["Record how and when the member asked for this disclosure."]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(a=phrases(), b=phrases())
 def test_normalise_identifies_exactly_the_spellings_of_the_same_words(a, b):
     (words_a, text_a), (words_b, text_b) = a, b

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import CASEWORKER, CASEWORKER_INITIAL, CASEWORKER_NAME, FIXED_NOW, OFFICER, \
-    OFFICER_NAME, OFFICER_PASS
+    OFFICER_NAME, OFFICER_PASS, examples
 from uwu_tui.data import db, keyslots
 from uwu_tui.errors import ConflictError, NeedsBreakGlass, PermissionDenied, ValidationError
 from uwu_tui.policy import disclosure as rule
@@ -332,7 +332,7 @@ operations = st.lists(
     min_size=1, max_size=6)
 
 
-@settings(max_examples=20, deadline=None,
+@settings(max_examples=examples(20), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops=operations)
 def test_random_histories_of_consents_and_withdrawals(people, ops):

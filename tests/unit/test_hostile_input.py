@@ -28,7 +28,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import OFFICER, OFFICER_NAME, OFFICER_PASS
+from tests.conftest import OFFICER, OFFICER_NAME, OFFICER_PASS, examples
 from uwu_tui import cli
 from uwu_tui.data import importer, keyslots
 from uwu_tui.data.keyslots import DataKey, KeyFile, new_vault_id, seal_slot
@@ -61,8 +61,8 @@ hostile_text = st.one_of(
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 DISGUISE = re.compile("[\u202a-\u202e\u2066-\u2069\u200b-\u200f\u061c\ufeff\ud800-\udfff]")
 
-quick = settings(max_examples=60, deadline=None)
-vault_settings = settings(max_examples=25, deadline=None,
+quick = settings(max_examples=examples(60), deadline=None)
+vault_settings = settings(max_examples=examples(25), deadline=None,
                           suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                  HealthCheck.too_slow])
 
@@ -379,7 +379,7 @@ def in_scratch_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path
         os.chdir(previous)
 
 
-@settings(max_examples=80, deadline=None,
+@settings(max_examples=examples(80), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=st.data())
 def test_every_command_with_hostile_arguments(vault: Path, passfile: Path,
@@ -449,7 +449,7 @@ def test_passphrase_policy_on_hostile_text(passphrase: str, username: str) -> No
         assert problems
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(passphrase=st.one_of(hostile_text, st.text(min_size=1, max_size=2000)),
        other=st.text(min_size=1, max_size=10))
 def test_any_passphrase_the_policy_takes_seals_and_unseals(cheap_kdf: None, passphrase: str,

@@ -26,6 +26,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import examples
 from uwu_tui.data import files, keyslots
 from uwu_tui.data.keyslots import (
     ARGON2_FLOOR,
@@ -424,9 +425,8 @@ def test_missing_and_folder_key_files(tmp_path: Path) -> None:
 
 
 _SETTINGS = settings(
-    max_examples=20,
+    max_examples=examples(20),
     deadline=None,
-    derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 

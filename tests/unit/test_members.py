@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import (
+    examples,
     CASEWORKER,
     CASEWORKER_INITIAL,
     CASEWORKER_NAME,
@@ -184,7 +185,7 @@ def test_fts_syntax_typed_by_a_user_is_inert(searchable, query: str, expected: s
     assert found(session, query) == expected
 
 
-@settings(max_examples=150, deadline=None,
+@settings(max_examples=examples(150), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(text=st.text(max_size=60))
 @example(text='" OR "" NEAR(a b, 3) ^ * - : + ( ) { }')

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import examples
 from uwu_tui.policy import passphrase as policy
 from uwu_tui.policy.passphrase import (
     MAX_LENGTH,
@@ -21,7 +22,7 @@ from uwu_tui.policy.passphrase import (
 
 GOOD = "correct violet tractor lamp"
 SETTINGS = settings(
-    max_examples=200,
+    max_examples=examples(200),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import examples
 from uwu_tui.errors import ValidationError
 from uwu_tui.policy import validate
 from uwu_tui.policy.validate import (
@@ -149,7 +150,7 @@ def test_empty_date_optional_or_required() -> None:
     assert caught.value.field == "due"
 
 
-@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(400), suppress_health_check=[HealthCheck.too_slow])
 @given(raw=ANY_TEXT)
 @example(raw="x" * 1_000_000)
 @example(raw="2026-11-25" + " " * 500)
@@ -167,7 +168,7 @@ def test_parse_date_never_raises_anything_but_validation_error(raw: str) -> None
         assert result is None or date.fromisoformat(result)
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), suppress_health_check=[HealthCheck.too_slow])
 @given(raw=ANY_TEXT)
 @example(raw="T12:30")
 @example(raw="25/11/2026 99:99")
@@ -325,7 +326,7 @@ def test_membership_no_is_idempotent(raw: str) -> None:
     assert membership_no(once) == once
 
 
-@settings(max_examples=200)
+@settings(max_examples=examples(200))
 @given(raw=ANY_TEXT)
 def test_other_validators_never_raise_anything_else(raw: str) -> None:
     for check in (email, phone, membership_no,
