@@ -109,6 +109,57 @@ def test_bulk_insert_indexes_new_rows_and_restores_the_trigger(session: Session)
     assert [e.id for e in members.search(conn, "bulkhurst300")] == ["bulk-300"]
 
 
+def member_row(n: int, now: str = "2026-11-25T09:00:00+00:00") -> tuple:
+    fields = {name: "" for name in importer.FIELDS}
+    fields.update(membership_no=f"IX{n:05d}", given_name="Ixora", family_name=f"Indexley{n}",
+                  email=f"ix{n}@example.org", interpreter=0, status="active",
+                  date_of_birth="1980-01-01", last_verified=None)
+    return (f"ix-{n}", *(fields[name] for name in importer.FIELDS), now, now, "local")
+
+
+def test_a_bulk_insert_into_a_small_table_builds_its_indexes_again(
+        session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Into a table of fewer than _REBUILD_INDEXES_BELOW rows the plain indexes are set
+    aside and built once at the end; they come back exactly as they were (after a failure
+    too), UNIQUE ones are never dropped, and into a bigger table nothing is dropped."""
+    conn = session._conn()
+    schema_sql = ("SELECT name, sql FROM sqlite_schema WHERE tbl_name = 'member'"
+                  " AND type IN ('index', 'trigger') ORDER BY name")
+    before = conn.execute(schema_sql).fetchall()
+    assert ("member_directory",) in [(name,) for name, _sql in before]
+    dropped: list[str] = []
+
+    def authorizer(action: int, name: object, *_rest: object) -> int:
+        if action == 10:  # SQLITE_DROP_INDEX
+            dropped.append(str(name))
+        return 0
+
+    conn.set_authorizer(authorizer)
+    try:
+        with db.write(conn, "bulk"):
+            importer.insert_members(conn, [member_row(n) for n in range(40)])
+        first = sorted(dropped)
+        dropped.clear()
+        with pytest.raises(sqlcipher3.IntegrityError), db.write(conn, "bad"):
+            importer.insert_members(conn, [member_row(500), member_row(3)])  # a duplicate
+        assert conn.execute(schema_sql).fetchall() == before
+        dropped.clear()
+        monkeypatch.setattr(importer, "_REBUILD_INDEXES_BELOW", 10)  # now a "big" table
+        with db.write(conn, "bulk"):
+            importer.insert_members(conn, [member_row(n) for n in range(40, 45)])
+    finally:
+        conn.set_authorizer(None)
+    assert dropped == []
+    assert first == ["member_by_dob", "member_by_email", "member_directory"]
+    assert conn.execute(schema_sql).fetchall() == before
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    # The rebuilt index serves the member list, the new rows in it, in name order.
+    listed = [e.id for e in members.page(conn, limit=1000) if e.id.startswith("ix-")]
+    assert listed == sorted((f"ix-{n}" for n in range(45)), key=lambda i: f"Indexley{i[3:]}".lower())
+    assert conn.execute("SELECT count(*) FROM member INDEXED BY member_by_email"
+                        " WHERE email LIKE 'ix%' AND email <> ''").fetchone()[0] == 45
+
+
 def fts_hash_size(conn: db.Connection) -> int:
     row = conn.execute("SELECT v FROM member_fts_config WHERE k = 'hashsize'").fetchone()
     return int(row[0])
