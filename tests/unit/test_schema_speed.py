@@ -237,3 +237,30 @@ print(db.LOOKASIDE_CONFIGURED, conn.execute("SELECT count(*) FROM t").fetchone()
                           timeout=120, cwd=Path(__file__).resolve().parents[2])
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["False", "3000"]
+
+
+def test_a_vault_of_schema_7_gets_the_member_directory_index(tmp_path: Path) -> None:
+    """Migration 008 on a vault made before it: member_by_name gives way to the covering
+    member_directory, the members stay in name order and the audit chain verifies."""
+    path = tmp_path / "vault.db"
+    old = Session.create(path, OFFICER, OFFICER_NAME, OFFICER_PASS)
+    for number, given, family in (("OLD0001", "Ann", "Zed"), ("OLD0002", "bo", "abel")):
+        old.new_member({"membership_no": number, "given_name": given, "family_name": family})
+    conn = old._conn()
+    with db.write(conn, "make it a schema-7 vault"):
+        conn.execute("DROP INDEX member_directory")
+        conn.execute("CREATE INDEX member_by_name ON member"
+                     " (family_name COLLATE NOCASE, given_name COLLATE NOCASE, id)")
+        conn.execute("PRAGMA user_version = 7")
+    old.close()
+    reopened = Session.open(path, OFFICER, OFFICER_PASS)
+    try:
+        conn = reopened._conn()
+        assert schema.current_version(conn) == schema.latest_version() >= 8
+        names = {row[0] for row in conn.execute(
+            "SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'member'")}
+        assert "member_directory" in names and "member_by_name" not in names
+        assert [e.family_name for e in reopened.member_page(limit=10)] == ["abel", "Zed"]
+        assert reopened.verify().ok
+    finally:
+        reopened.close()
