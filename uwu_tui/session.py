@@ -2633,10 +2633,7 @@ class Session:
             pack_conn = vaultfile.connect(paths, keyfile, key)
             try:
                 with db.write(pack_conn, "mark the pack merged"):
-                    pack_conn.executemany(
-                        "INSERT INTO meta (key, value) VALUES (?, ?)"
-                        " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                        (("merged_at", iso(self._clock())), ("merged_by", self.user.username)))
+                    surgery.mark_merged(pack_conn, iso(self._clock()), self.user.username)
                 db.checkpoint(pack_conn)
             finally:
                 pack_conn.close()

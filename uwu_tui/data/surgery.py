@@ -366,6 +366,14 @@ def merge(conn: db.Connection, pack_id: str, now: str,
     return report
 
 
+def mark_merged(conn: db.Connection, at: str, by: str) -> None:
+    """In a pack: record when and by whom the office last merged it (the pack's meta)."""
+    conn.executemany(
+        "INSERT INTO meta (key, value) VALUES (?, ?)"
+        " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (("merged_at", at), ("merged_by", by)))
+
+
 def _insert_renumbered(conn: db.Connection, table: str, prefix: str,
                        member_map: bool = False) -> int:
     """Reports made offline get the office's next reference; the pack's goes in the audit."""
